@@ -1,0 +1,52 @@
+"""Short human titles for passages, e.g. "Stakeholder consultation" for a long bullet."""
+
+from __future__ import annotations
+
+import re
+
+MAX_WORDS = 12
+_CUT = re.compile(
+    r",\s+(?:which|who|that|such as|including|acknowledging|ensuring|ideally|particularly)\b"
+    r"|\s+\(|\s+to ensure\b|\s+(?:which|that)\s+(?:can|may|is|are|often)\b|\s+(?:can|may)\s+"
+    r"|\s+focusing\s+on\b|;|\.\s|\.$|:"
+)
+
+
+def _cap(words: list[str]) -> str:
+    if len(words) <= MAX_WORDS:
+        return " ".join(words)
+    return " ".join(words[:MAX_WORDS]).rstrip(",;:") + "…"
+
+
+def short_title(text: str) -> str:
+    """A heading-like title: the text before a colon, a short first sentence, or a clause."""
+    flat = re.sub(r"\s+", " ", text).strip()
+    head, sep, _ = flat.partition(":")
+    if sep and len(head.split()) <= 14 and len(head) <= 120:
+        return _cap(re.sub(r"\s*\([^)]*\)?$", "", head).split())
+    first = re.split(r"(?<=[.!?])\s", flat, maxsplit=1)[0].rstrip(".")
+    if len(first.split()) <= 14:
+        return _cap(first.split())
+    m = _CUT.search(flat)
+    clause = flat[: m.start()] if m and m.start() > 10 else flat
+    return _cap(clause.split())
+
+
+_NUMBER_WORDS = {
+    "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+    "nine": 9, "ten": 10,
+}
+_ANNOUNCED = re.compile(
+    r"\b(" + "|".join(_NUMBER_WORDS) + r"|\d{1,2})\s+(?:main\s+|key\s+|broad\s+)?"
+    r"(areas|points|entry points|strategies|steps|pillars|elements|components|principles)\b",
+    re.IGNORECASE,
+)
+
+
+def announced_count(text: str) -> int | None:
+    """The number of items an intro announces ("across four main areas:"), if any."""
+    m = _ANNOUNCED.search(text)
+    if not m:
+        return None
+    word = m.group(1).lower()
+    return _NUMBER_WORDS.get(word) or int(word)

@@ -1,0 +1,222 @@
+"""ingest(paths): validate every input, parse, embed what changed, publish a new generation."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ingest.embed import Embedder, SentenceTransformerEmbedder, export_onnx, onnx_dir_for
+from ingest.model import ParsedDocument, Passage
+from ingest.parse_outline import parse_outline
+from ingest.settings import Settings
+from ingest.sources import discover, read_source
+from ingest.store import (
+    COLLECTION,
+    Generation,
+    chroma_client,
+    current,
+    ingest_lock,
+    new_generation_dir,
+    publish,
+)
+
+PROGRESS_MIN_DOCS = 5  # show a progress bar when more documents than this are embedded
+
+
+@dataclass
+class IngestReport:
+    generation: str | None
+    documents: int
+    passages: int
+    embedded: int
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    onnx_max_abs_diff: float | None = None
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.updated or self.removed)
+
+
+def parse_file(path: Path, settings: Settings) -> ParsedDocument:
+    src = read_source(path, settings.max_file_bytes)
+    passages, warnings = parse_outline(src.text, src.meta)
+    return ParsedDocument(meta=src.meta, path=str(path.resolve()), sha256=src.sha256,
+                          text=src.text, passages=tuple(passages), warnings=tuple(warnings))
+
+
+def ingest(
+    paths: list[Path] | None,
+    settings: Settings,
+    *,
+    rebuild: bool = False,
+    embedder: Embedder | None = None,
+    progress: bool = True,
+) -> IngestReport:
+    """Validate and parse everything first (bad input raises before the index is touched),
+    then build the next generation reusing vectors of unchanged documents."""
+    t0 = time.perf_counter()
+    targets = list(paths) if paths else [settings.corpus_dir]
+    files = discover(targets)
+    parsed = [parse_file(f, settings) for f in files]
+    _check_unique_ids(parsed)
+    data_dir = settings.data_dir
+    with ingest_lock(data_dir):
+        old = current(data_dir)
+        old_docs: dict[str, Any] = old.manifest()["documents"] if old else {}
+        plan = _plan(parsed, old_docs, rebuild)
+        warnings = [w for d in parsed for w in d.warnings]
+        if old is not None and not plan["to_embed"] and not plan["removed"] and not rebuild:
+            n = sum(d["passages"] for d in old_docs.values())
+            return IngestReport(old.name, len(old_docs), n, 0, unchanged=sorted(old_docs),
+                                warnings=warnings, seconds=time.perf_counter() - t0)
+        emb = embedder or SentenceTransformerEmbedder()
+        report = _build(plan, old, emb, settings, progress)
+        report.warnings = warnings
+        report.seconds = time.perf_counter() - t0
+        return report
+
+
+def _check_unique_ids(parsed: list[ParsedDocument]) -> None:
+    from ingest.errors import IngestError
+
+    seen: dict[str, str] = {}
+    for d in parsed:
+        if d.meta.doc_id in seen and seen[d.meta.doc_id] != d.path:
+            raise IngestError(
+                f"{d.path}: document id '{d.meta.doc_id}' is also used by {seen[d.meta.doc_id]}; "
+                "rename one of the files"
+            )
+        seen[d.meta.doc_id] = d.path
+
+
+def _plan(parsed: list[ParsedDocument], old_docs: dict[str, Any], rebuild: bool) -> dict[str, Any]:
+    new_ids = {d.meta.doc_id for d in parsed}
+    # a document whose source file is gone leaves the index; others not named stay
+    removed = [k for k, info in old_docs.items() if k not in new_ids and not Path(info["path"]).exists()]
+    kept = {k: v for k, v in old_docs.items() if k not in new_ids and k not in removed}
+    to_embed = [d for d in parsed if rebuild or old_docs.get(d.meta.doc_id, {}).get("sha256") != d.sha256]
+    reuse = [d for d in parsed if d not in to_embed]
+    return {"parsed": parsed, "to_embed": to_embed, "reuse": reuse, "kept": kept,
+            "removed": removed, "old_docs": old_docs}
+
+
+def _build(plan: dict[str, Any], old: Generation | None, emb: Embedder, settings: Settings,
+           progress: bool) -> IngestReport:
+    data_dir = settings.data_dir
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    gen_path = new_generation_dir(data_dir, stamp)
+    try:
+        old_passages = {p.uid: p for p in old.passages()} if old else {}
+        old_vectors = _old_vectors(old, plan) if old else {}
+        rows: list[tuple[Passage, np.ndarray]] = []
+        docs_meta: dict[str, Any] = {}
+        for doc_id, info in plan["kept"].items():  # documents not named this time: carried over
+            assert old is not None
+            ps = [p for p in old_passages.values() if p.doc_id == doc_id]
+            rows += [(p, old_vectors[p.uid]) for p in ps]
+            shutil.copy(old.path / "docs" / f"{doc_id}.txt", gen_path / "docs" / f"{doc_id}.txt")
+            docs_meta[doc_id] = info
+        for d in plan["reuse"]:
+            rows += [(p, old_vectors[p.uid]) for p in d.passages]
+        embedded = _embed_docs(plan["to_embed"], emb, progress, rows)
+        for d in plan["parsed"]:
+            (gen_path / "docs" / f"{d.meta.doc_id}.txt").write_text(d.text, encoding="utf-8")
+            docs_meta[d.meta.doc_id] = {
+                "path": d.path, "sha256": d.sha256, "passages": len(d.passages),
+                "title": d.meta.title, "source_url": d.meta.source_url,
+                "last_edited": d.meta.last_edited, "warnings": list(d.warnings),
+            }
+        rows.sort(key=lambda r: (r[0].doc_id, r[0].order))
+        _write_chroma(gen_path, rows)
+        _write_passages(gen_path, [p for p, _ in rows])
+        diff = _export_query_model(emb, data_dir)
+        manifest = {
+            "generation": gen_path.name, "created": datetime.now(UTC).isoformat(),
+            "embedder": {"name": emb.name, "dim": emb.dim}, "documents": docs_meta,
+            "passages": len(rows), "onnx_max_abs_diff": diff,
+        }
+        (gen_path / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+        (gen_path / "COMPLETE").write_text("ok\n")
+        publish(data_dir, gen_path)
+    except BaseException:
+        shutil.rmtree(gen_path, ignore_errors=True)
+        raise
+    old_docs = plan["old_docs"]
+    return IngestReport(
+        generation=gen_path.name, documents=len(docs_meta), passages=len(rows), embedded=embedded,
+        added=sorted(d.meta.doc_id for d in plan["to_embed"] if d.meta.doc_id not in old_docs),
+        updated=sorted(d.meta.doc_id for d in plan["to_embed"] if d.meta.doc_id in old_docs),
+        unchanged=sorted([d.meta.doc_id for d in plan["reuse"]] + list(plan["kept"])),
+        removed=sorted(plan["removed"]), onnx_max_abs_diff=diff,
+    )
+
+
+def _old_vectors(old: Generation, plan: dict[str, Any]) -> dict[str, np.ndarray]:
+    wanted = [p.uid for d in plan["reuse"] for p in d.passages]
+    wanted += [p.uid for p in old.passages() if p.doc_id in plan["kept"]]
+    if not wanted:
+        return {}
+    got = old.collection().get(ids=wanted, include=["embeddings"])
+    return {i: np.asarray(v, dtype=np.float32) for i, v in zip(got["ids"], got["embeddings"], strict=True)}
+
+
+def _embed_docs(docs: list[ParsedDocument], emb: Embedder, progress: bool,
+                rows: list[tuple[Passage, np.ndarray]]) -> int:
+    """Embed each document's passages (with their parent context) and append to rows."""
+    from tqdm import tqdm
+
+    bar = tqdm(docs, desc="Embedding", unit="doc", disable=not progress or len(docs) <= PROGRESS_MIN_DOCS)
+    n = 0
+    for d in bar:
+        vecs = emb.embed_documents([p.embed_text() for p in d.passages])
+        rows += list(zip(d.passages, vecs, strict=True))
+        n += len(d.passages)
+    return n
+
+
+def _write_chroma(gen_path: Path, rows: list[tuple[Passage, np.ndarray]]) -> None:
+    col = chroma_client(gen_path / "chroma").create_collection(
+        COLLECTION, embedding_function=None, metadata={"hnsw:space": "cosine"}
+    )
+    batch = 1000
+    for i in range(0, len(rows), batch):
+        chunk = rows[i:i + batch]
+        col.add(
+            ids=[p.uid for p, _ in chunk],
+            embeddings=np.stack([v for _, v in chunk]),
+            documents=[p.text for p, _ in chunk],
+            metadatas=[_chroma_meta(p) for p, _ in chunk],
+        )
+
+
+def _chroma_meta(p: Passage) -> dict[str, str | int]:
+    return {
+        "doc_id": p.doc_id, "passage_id": p.passage_id, "label": p.label,
+        "breadcrumb": json.dumps(list(p.breadcrumb), ensure_ascii=False),
+        "start": p.start, "end": p.end, "source_url": p.source_url, "section": p.section,
+        "kind": p.kind, "parent_id": p.parent_id or "", "order": p.order,
+    }
+
+
+def _write_passages(gen_path: Path, passages: list[Passage]) -> None:
+    with open(gen_path / "passages.jsonl", "w", encoding="utf-8") as f:
+        for p in passages:
+            f.write(json.dumps(p.to_dict(), ensure_ascii=False) + "\n")
+
+
+def _export_query_model(emb: Embedder, data_dir: Path) -> float | None:
+    if not isinstance(emb, SentenceTransformerEmbedder):
+        return None
+    return export_onnx(emb, onnx_dir_for(data_dir))
