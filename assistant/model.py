@@ -1,0 +1,70 @@
+"""The nouns of answering: a citation, an answer, and a conversation turn."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal, TypedDict
+
+
+class Turn(TypedDict):
+    role: Literal["user", "assistant"]
+    content: str
+
+
+@dataclass(frozen=True)
+class Citation:
+    marker: int
+    passage_id: str
+    doc_id: str
+    label: str
+    quote: str  # verbatim substring of ``text``
+    text: str  # the passage's own full text
+    source_url: str
+    start: int  # passage offsets in the document's source text
+    end: int
+    quote_start: int  # quote offsets in the same source text
+    quote_end: int
+    breadcrumb: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "marker": self.marker, "passage_id": self.passage_id, "doc_id": self.doc_id,
+            "label": self.label, "quote": self.quote, "text": self.text,
+            "source_url": self.source_url, "start": self.start, "end": self.end,
+            "quote_start": self.quote_start, "quote_end": self.quote_end,
+            "breadcrumb": list(self.breadcrumb),
+        }
+
+
+@dataclass(frozen=True)
+class Answer:
+    question: str
+    answer: str
+    abstained: bool
+    citations: tuple[Citation, ...] = ()
+    retrieved: tuple[tuple[str, float], ...] = ()
+    timings_ms: dict[str, float] = field(default_factory=dict)
+    notice: str = ""  # safety or fallback notice shown before the answer, never cited
+    suggestions: tuple[str, ...] = ()  # nearest covered topics when abstaining
+    resolved_query: str = ""  # what was searched after resolving a follow-up
+    answerer: str = "extractive"
+    checks: tuple[dict[str, Any], ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "question": self.question,
+            "answer": self.answer,
+            "abstained": self.abstained,
+            "citations": [c.to_dict() for c in self.citations],
+            "retrieved": [{"passage_id": pid, "score": round(s, 6)} for pid, s in self.retrieved],
+            "timings_ms": {k: round(v, 3) for k, v in self.timings_ms.items()},
+            "notice": self.notice,
+            "suggestions": list(self.suggestions),
+            "resolved_query": self.resolved_query,
+            "answerer": self.answerer,
+            "checks": list(self.checks),
+        }
+
+
+class QuestionError(ValueError):
+    """A question that cannot be answered as given (empty, too long)."""

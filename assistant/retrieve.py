@@ -1,0 +1,122 @@
+"""Hybrid retrieval: two dense channels (MiniLM, multilingual-e5) from Chroma and BM25,
+fused by weighted reciprocal-rank fusion, plus an optional "conversation" channel that
+keeps a follow-up near the passages the previous turn was about."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from assistant.index import IndexView
+from assistant.lexical import LexicalIndex
+from ingest.embed import MINILM_NAME, Embedder, E5Embedder, query_embedder
+from ingest.model import Passage
+
+DENSE_CANDIDATES = 50  # per dense channel; RRF only needs the head of each list
+
+
+@dataclass(frozen=True)
+class FusionConfig:
+    """RRF weights per channel and the RRF constant (tuned on the evaluation set)."""
+
+    k: float = 10.0
+    weights: dict[str, float] = field(default_factory=lambda: {
+        MINILM_NAME: 1.0, "multilingual-e5-small": 1.0, "bm25": 1.0, "history": 0.5,
+    })
+
+
+@dataclass(frozen=True)
+class Hit:
+    passage: Passage
+    score: float
+    dense: dict[str, float]
+    bm25: float
+
+
+@dataclass(frozen=True)
+class Retrieval:
+    query: str
+    hits: tuple[Hit, ...]
+    signals: dict[str, float]
+    query_vectors: dict[str, np.ndarray] = field(default_factory=dict, compare=False)
+    timings_ms: dict[str, float] = field(default_factory=dict, compare=False)
+
+
+class HybridRetriever:
+    def __init__(self, view: IndexView, fusion: FusionConfig | None = None) -> None:
+        self.view = view
+        self.fusion = fusion or FusionConfig()
+        self.lexical = LexicalIndex(view.passages)
+        self._embedders: dict[str, Embedder] = {}
+
+    def embedder(self, name: str) -> Embedder:
+        if name not in self._embedders:
+            self._embedders[name] = _make_query_embedder(name, self.view.data_dir)
+        return self._embedders[name]
+
+    def search(self, query: str, *, history_query: str = "", limit: int = 20) -> Retrieval:
+        import time
+
+        timings: dict[str, float] = {}
+        rankings: dict[str, list[tuple[str, float]]] = {}
+        dense_best: dict[str, dict[str, float]] = {}
+        vectors: dict[str, np.ndarray] = {}
+        for name in self.view.embedder_names:
+            t = time.perf_counter()
+            vec = self.embedder(name).embed_query(query)
+            vectors[name] = vec
+            ranked = self._dense(name, vec)
+            rankings[name] = ranked
+            dense_best[name] = dict(ranked)
+            timings[f"dense_{name}"] = (time.perf_counter() - t) * 1000
+        t = time.perf_counter()
+        terms, content, known = self.lexical.query_terms(query)
+        bm = self.lexical.scores(terms)
+        order = np.argsort(-bm)
+        rankings["bm25"] = [(self.view.passages[i].uid, float(bm[i])) for i in order if bm[i] > 0]
+        timings["bm25"] = (time.perf_counter() - t) * 1000
+        if history_query:
+            hv = self.embedder(MINILM_NAME).embed_query(history_query)
+            rankings["history"] = self._dense(MINILM_NAME, hv)[:5]
+        fused = self._fuse(rankings)
+        bm_by_uid = {self.view.passages[i].uid: float(bm[i]) for i in range(len(bm))}
+        hits = tuple(
+            Hit(self.view.by_uid[uid], s, {n: dense_best[n].get(uid, 0.0) for n in dense_best},
+                bm_by_uid.get(uid, 0.0))
+            for uid, s in fused[:limit]
+        )
+        signals = {f"max_{n}": max(d.values(), default=0.0) for n, d in dense_best.items()}
+        signals["bm25_max"] = float(bm.max()) if len(bm) else 0.0
+        signals["content_words"] = float(content)
+        signals["known_ratio"] = known / content if content else 0.0
+        return Retrieval(query, hits, signals, vectors, timings)
+
+    def _dense(self, name: str, vec: np.ndarray) -> list[tuple[str, float]]:
+        col = self.view.collection(name)
+        n = min(DENSE_CANDIDATES, len(self.view.passages))
+        res = col.query(query_embeddings=[vec.tolist()], n_results=n, include=["distances"])
+        return [(uid, 1.0 - float(d)) for uid, d in zip(res["ids"][0], res["distances"][0], strict=True)]
+
+    def _fuse(self, rankings: dict[str, list[tuple[str, float]]]) -> list[tuple[str, float]]:
+        scores: dict[str, float] = {}
+        for channel, ranked in rankings.items():
+            w = self.fusion.weights.get(channel, 1.0)
+            for rank, (uid, _) in enumerate(ranked):
+                scores[uid] = scores.get(uid, 0.0) + w / (self.fusion.k + rank + 1)
+        return sorted(scores.items(), key=lambda kv: (-kv[1], self.view.by_uid[kv[0]].order))
+
+
+def _make_query_embedder(name: str, data_dir: Path) -> Embedder:
+    if name == MINILM_NAME:
+        return query_embedder(data_dir)
+    if name == E5Embedder.name:
+        return E5Embedder()
+    raise ValueError(f"index was built with an unknown embedder: {name}")
+
+
+def describe(r: Retrieval, n: int = 5) -> list[dict[str, Any]]:
+    return [{"passage_id": h.passage.passage_id, "score": h.score, "dense": h.dense, "bm25": h.bm25}
+            for h in r.hits[:n]]

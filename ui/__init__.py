@@ -1,0 +1,1 @@
+"""Front ends: the command line (``ui.cli``) and the Gradio web app (``ui.web``)."""
