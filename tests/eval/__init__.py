@@ -1,0 +1,1 @@
+"""Tests of the eval package (metrics, set validation, runner, reports, baseline)."""
