@@ -73,7 +73,8 @@ def answer_message(d: dict[str, Any], turn: int) -> str:
     if d.get("notice"):
         for note in str(d["notice"]).split("\n"):
             if note.strip():
-                parts.append(f'<div class="evaw-notice" role="note">⚠️ {md_literal(note)}</div>')
+                parts.append('<div class="evaw-notice" role="note"><b>Please note:</b> '
+                             f'{md_literal(note)}</div>')
         parts.append("")
     lines = []
     for line in str(d.get("answer", "")).split("\n"):
@@ -100,7 +101,7 @@ def user_message(question: str) -> str:
 
 
 def error_message(text: str) -> str:
-    return f'<span class="evaw-error">⚠️ {md_literal(text)}</span>'
+    return f'<span class="evaw-error">{md_literal(text)}</span>'
 
 
 # -- panels ------------------------------------------------------------------------
@@ -109,8 +110,8 @@ def highlighted(text: str, quote: str, rel_start: int | None = None) -> str:
     """Passage text (escaped) with the quote wrapped in <mark>."""
     i = -1
     if quote:
-        if rel_start is not None and 0 <= rel_start and text[rel_start:rel_start + len(quote)] == quote:
-            i = rel_start
+        if rel_start is not None and text[max(rel_start, 0):rel_start + len(quote)] == quote:
+            i = max(rel_start, 0)
         else:
             i = text.find(quote)
     if i < 0:
