@@ -1,0 +1,128 @@
+"""Fixtures for the web UI tests: one real index, one real server, one real browser."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--no-first-run", "--disable-sync",
+]
+
+
+@dataclass
+class Server:
+    url: str
+    port: int
+    app: Any
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_until_up(url: str, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    last: Exception | None = None
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=5) as r:
+                if r.status == 200:
+                    return
+        except OSError as e:
+            last = e
+        time.sleep(0.2)
+    raise RuntimeError(f"server at {url} did not answer within {timeout}s: {last}")
+
+
+def start_server(assistant: Any, settings: Any = None) -> Server:
+    from ui.web import build_app, launch
+
+    app = build_app(assistant, settings)
+    port = free_port()
+    launch(app, "127.0.0.1", port, prevent_thread_lock=True)
+    url = f"http://127.0.0.1:{port}/"
+    wait_until_up(url)
+    return Server(url=url, port=port, app=app)
+
+
+@pytest.fixture(scope="session")
+def ui_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from ingest.pipeline import ingest
+    from ingest.settings import Settings
+
+    data_dir = tmp_path_factory.mktemp("ui-data")
+    ingest(None, Settings.load(data_dir=data_dir), progress=False)
+    return data_dir
+
+
+@pytest.fixture(scope="session")
+def assistant(ui_data_dir: Path) -> Any:
+    from assistant import Assistant
+    from ingest.settings import Settings
+
+    return Assistant(Settings.load(data_dir=ui_data_dir))
+
+
+@pytest.fixture(scope="session")
+def server(assistant: Any) -> Iterator[Server]:
+    srv = start_server(assistant)
+    yield srv
+    srv.app.close()
+
+
+@pytest.fixture(scope="session")
+def empty_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A server started before any index exists."""
+    from ingest.settings import Settings
+
+    srv = start_server(None, Settings.load(data_dir=tmp_path_factory.mktemp("no-index")))
+    yield srv
+    srv.app.close()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    if os.environ.get("EVAW_SKIP_BROWSER") == "1":
+        pytest.skip("EVAW_SKIP_BROWSER=1")
+    if not (Path(CHROMIUM).is_file() and os.access(CHROMIUM, os.X_OK)):
+        pytest.fail(
+            f"{CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium) "
+            "or set EVAW_SKIP_BROWSER=1 to skip the browser tests.",
+            pytrace=False,
+        )
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+def save_screenshot(page: Any, tmp_path: Path, name: str) -> Path:
+    """Screenshot into the test's tmp dir; also into docs/ when EVAW_UPDATE_SCREENSHOTS=1."""
+    path = tmp_path / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    if os.environ.get("EVAW_UPDATE_SCREENSHOTS") == "1":
+        docs = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+        docs.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, docs / f"{name}.png")
+    return path
+
+
+@pytest.fixture
+def shoot(tmp_path: Path) -> Any:
+    return lambda page, name: save_screenshot(page, tmp_path, name)
