@@ -22,6 +22,7 @@ SHOWN_METRICS = (
     "citation_support", "citation_needed", "key_point_coverage", "abstention_correct",
 )
 BAR_METRICS = ("hit@3", "mrr", "citation_precision", "citation_recall", "citation_support",
+               "abstention_correct",
                "key_point_coverage")
 ROW_METRICS = ("hit@3", "mrr", "citation_precision", "citation_recall", "citation_support",
                "key_point_coverage")
