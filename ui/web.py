@@ -39,6 +39,10 @@ CSS = """
 #evaw-main { flex-wrap: wrap; gap: 16px; }
 #evaw-main > div { min-width: min(100%, 320px); }
 #evaw-source { position: sticky; top: 8px; max-height: 88vh; overflow-y: auto; }
+@media (max-width: 720px) {
+  #evaw-source { position: static; max-height: none; overflow: visible; }
+  #evaw-chat { height: 440px !important; }
+}
 .evaw-chip { display: inline-block; padding: 0 .45em; margin: 0 .1em; border-radius: 999px;
   background: var(--color-accent-soft); color: var(--color-accent) !important;
   font-size: .85em; font-weight: 600; text-decoration: none !important; cursor: pointer;
