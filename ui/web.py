@@ -345,7 +345,7 @@ def _render_ref(backend: _Backend, ref: str, turns: list[dict[str, Any]]) -> str
 def launch(app: gr.Blocks, host: str = "127.0.0.1", port: int = 7860, *,
            prevent_thread_lock: bool = False, open_browser: bool = False) -> None:
     """Start the server with this project's privacy settings (never shared, no analytics)."""
-    app.queue(default_concurrency_limit=4)
+    app.queue(default_concurrency_limit=2)
     app.launch(
         server_name=host, server_port=port, share=False, inbrowser=open_browser,
         prevent_thread_lock=prevent_thread_lock, quiet=True, show_error=False,

@@ -73,8 +73,9 @@ def answer_message(d: dict[str, Any], turn: int) -> str:
     if d.get("notice"):
         for note in str(d["notice"]).split("\n"):
             if note.strip():
+                # an HTML block: Markdown is not parsed inside, so HTML-escape only
                 parts.append('<div class="evaw-notice" role="note"><b>Please note:</b> '
-                             f'{md_literal(note)}</div>')
+                             f'{esc(note)}</div>')
         parts.append("")
     lines = []
     for line in str(d.get("answer", "")).split("\n"):

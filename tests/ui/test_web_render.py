@@ -33,7 +33,8 @@ def _passage(**kw: Any) -> Passage:
     base: dict[str, Any] = dict(
         doc_id="doc", passage_id="ep-1", label="Entry point 1 <x>", breadcrumb=("Doc", "EP"),
         text="Some <script>alert(1)</script> text", start=0, end=10, level=1, kind="bullet",
-        section="ep", parent_id=None, context="", title="Doc title", source_url="javascript:alert(1)",
+        section="ep", parent_id=None, context="", title="Doc title",
+        source_url="javascript:alert(1)",
         last_edited="2011-12-29", notes=("page ends mid-sentence",),
     )
     base.update(kw)
@@ -58,9 +59,11 @@ def test_answer_markers_become_chips_and_text_is_escaped() -> None:
 
 
 def test_bullets_survive_and_notice_comes_first() -> None:
-    d = _answer(answer="Intro [1]\n- first point [1]\n- second", notice="If you are in danger…")
+    d = _answer(answer="Intro [1]\n- first point [1]\n- second",
+                notice="If you are in danger. <b>Call</b>")
     out = R.answer_message(d, turn=0)
     assert out.index("evaw-notice") < out.index("Intro")
+    assert "danger. &lt;b&gt;Call&lt;/b&gt;</div>" in out  # no Markdown escapes in the HTML block
     assert "\n- first point" in out and "\n- second" in out
 
 
