@@ -130,7 +130,7 @@ class ExtractiveAnswerer:
         view = self.retriever.view
         for h in part.retrieval.hits[:2]:
             children = view.children(h.passage)
-            if len(children) < 2 or h.passage.level > 1 and h.passage.kind != "intro":
+            if len(children) < 2 or (h.passage.level > 1 and h.passage.kind != "intro"):
                 continue
             if h.score < 0.8 * part.retrieval.hits[0].score:
                 continue

@@ -9,7 +9,10 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
-FEATURES = ("max_all-MiniLM-L6-v2", "max_multilingual-e5-small", "known_ratio", "bm25_max")
+FEATURES = (
+    "max_all-MiniLM-L6-v2", "max_multilingual-e5-small", "gap_all-MiniLM-L6-v2",
+    "gap_multilingual-e5-small", "known_ratio", "bm25_max", "instruction_like",
+)
 CALIBRATION_FILE = Path(__file__).with_name("calibration.json")
 
 

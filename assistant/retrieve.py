@@ -12,7 +12,8 @@ import numpy as np
 
 from assistant.index import IndexView
 from assistant.lexical import LexicalIndex
-from ingest.embed import MINILM_NAME, Embedder, E5Embedder, query_embedder
+from assistant.text import instruction_like
+from ingest.embed import MINILM_NAME, E5Embedder, Embedder, query_embedder
 from ingest.model import Passage
 
 DENSE_CANDIDATES = 50  # per dense channel; RRF only needs the head of each list
@@ -22,7 +23,7 @@ DENSE_CANDIDATES = 50  # per dense channel; RRF only needs the head of each list
 class FusionConfig:
     """RRF weights per channel and the RRF constant (tuned on the evaluation set)."""
 
-    k: float = 10.0
+    k: float = 5.0
     weights: dict[str, float] = field(default_factory=lambda: {
         MINILM_NAME: 1.0, "multilingual-e5-small": 1.0, "bm25": 1.0, "history": 0.5,
     })
@@ -89,9 +90,12 @@ class HybridRetriever:
             for uid, s in fused[:limit]
         )
         signals = {f"max_{n}": max(d.values(), default=0.0) for n, d in dense_best.items()}
+        for n, d in dense_best.items():  # how far the best passage stands out of the pack
+            signals[f"gap_{n}"] = signals[f"max_{n}"] - float(np.mean(list(d.values()))) if d else 0.0
         signals["bm25_max"] = float(bm.max()) if len(bm) else 0.0
         signals["content_words"] = float(content)
         signals["known_ratio"] = known / content if content else 0.0
+        signals["instruction_like"] = float(instruction_like(query))
         return Retrieval(query, hits, signals, vectors, timings)
 
     def _dense(self, name: str, vec: np.ndarray) -> list[tuple[str, float]]:

@@ -84,3 +84,18 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     if end > start:
         spans.append((start, end))
     return spans
+
+
+_INSTRUCTION = re.compile(
+    r"\b(?:ignore|disregard|forget)\b.{0,40}\b(?:instructions?|rules|document|guidance|above|previous)"
+    r"|\b(?:system|developer)\s*(?:prompt|message|:)|\byou are now\b|\bpretend\b|\bjailbreak"
+    r"|\brepeat (?:the word|after me)|\bact as\b|\broleplay\b|\bwrite (?:me )?(?:a|an) "
+    r"(?:poem|story|song|essay|joke)|\btell me a joke\b|\byour (?:personal )?opinion\b",
+    re.IGNORECASE,
+)
+
+
+def instruction_like(text: str) -> bool:
+    """Text addressed to the assistant rather than asking about the guidance. It is only a
+    signal for the calibrated coverage model; such text is never obeyed either way."""
+    return bool(_INSTRUCTION.search(text))

@@ -13,7 +13,7 @@ import json
 import shutil
 import warnings
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -46,10 +46,10 @@ class SentenceTransformerEmbedder:
 
     def __init__(self, model_dir: Path | None = None) -> None:
         self.model_dir = model_dir or minilm_model_dir()
-        self._model = None
+        self._model: Any = None
 
     @property
-    def model(self):  # type: ignore[no-untyped-def]
+    def model(self) -> Any:
         if self._model is None:
             from ingest.settings import offline_environment
 
@@ -134,7 +134,7 @@ def export_onnx(st: SentenceTransformerEmbedder, target: Path) -> float:
     tmp = target.with_name(target.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
-    transformer = _KeywordForward(st.model[0].auto_model.eval())
+    transformer = _keyword_forward(st.model[0].auto_model.eval())
     dummy = st.model.tokenizer(["a sample sentence"], return_tensors="pt")
     with torch.no_grad(), warnings.catch_warnings():
         warnings.simplefilter("ignore")  # tracer warnings about shape-dependent branches
@@ -166,24 +166,22 @@ def export_onnx(st: SentenceTransformerEmbedder, target: Path) -> float:
     return diff
 
 
-class _KeywordForward:
-    """Wraps the HF model so tracing passes inputs by keyword (positional order changed
-    across transformers releases)."""
+def _keyword_forward(model: Any) -> Any:
+    """Wrap the HF model so tracing passes inputs by keyword (the positional order of
+    ``forward`` changed across transformers releases)."""
+    import torch
 
-    def __new__(cls, model):  # type: ignore[no-untyped-def]
-        import torch
+    class Wrapper(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.model = model
 
-        class Wrapper(torch.nn.Module):
-            def __init__(self) -> None:
-                super().__init__()
-                self.model = model
+        def forward(self, input_ids: Any, attention_mask: Any, token_type_ids: Any) -> Any:
+            out = self.model(input_ids=input_ids, attention_mask=attention_mask,
+                             token_type_ids=token_type_ids)
+            return out.last_hidden_state
 
-            def forward(self, input_ids, attention_mask, token_type_ids):  # type: ignore[no-untyped-def]
-                out = self.model(input_ids=input_ids, attention_mask=attention_mask,
-                                 token_type_ids=token_type_ids)
-                return out.last_hidden_state
-
-        return Wrapper().eval()
+    return Wrapper().eval()
 
 
 def query_embedder(data_dir: Path) -> Embedder:

@@ -59,7 +59,8 @@ def parse_blocks(text: str) -> list[Block]:
         if not line.strip():
             close()
             continue
-        if _SETEXT.match(line) and cur is not None and cur["kind"] == "para" and "\n" not in text[cur["start"]:cur["end"]]:
+        if _SETEXT.match(line) and cur is not None and cur["kind"] == "para" \
+                and "\n" not in text[cur["start"]:cur["end"]]:
             cur["kind"], cur["hl"] = "heading", 1 if line.strip()[0] == "=" else 2
             close()
             continue
@@ -68,12 +69,14 @@ def parse_blocks(text: str) -> list[Block]:
         if h:
             close()
             start = pos + h.end()
-            blocks.append(Block("heading", start, _content_end(text, start, pos + len(line)), 0, len(h["hashes"])))
+            end = _content_end(text, start, pos + len(line))
+            blocks.append(Block("heading", start, end, 0, len(h["hashes"])))
             continue
         if b:
             close()
             indent = len(b["indent"].expandtabs(4))
-            cur = {"kind": "bullet", "start": pos + b.end(), "end": pos + len(line), "indent": indent, "hl": 0}
+            cur = {"kind": "bullet", "start": pos + b.end(), "end": pos + len(line),
+                   "indent": indent, "hl": 0}
             continue
         if cur is None:
             lead = len(line) - len(line.lstrip())

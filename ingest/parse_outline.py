@@ -154,7 +154,8 @@ class _Builder:
         self._close_list()
         self.section.para_count += 1
         n = self.section.para_count
-        kind = "intro" if nxt is not None and nxt.kind == "bullet" and content.rstrip().endswith(":") else "paragraph"
+        introduces_list = nxt is not None and nxt.kind == "bullet" and content.rstrip().endswith(":")
+        kind = "intro" if introduces_list else "paragraph"
         node = self._add(b, f"{self.section.key}-p{n}", f"p{n}", 0, kind, None)
         if kind == "intro":
             self.intro = node
@@ -165,7 +166,7 @@ class _Builder:
         notes: list[str] = []
         if forced is not None and forced != level:
             level = min(forced, len(self.stack) + 1)
-            self.indents = self.indents[:level - 1] + [b.indent]
+            self.indents = [*self.indents[:level - 1], b.indent]
             notes.append(NOTE_RELEVELED)
         level = min(level, len(self.stack) + 1)
         self.stack = self.stack[:level - 1]
@@ -239,6 +240,13 @@ class _Builder:
         item = sec.item_labels[0 if n.level == 1 else 1]
         return f"{item} {n.number} — {n.short}"
 
+    @staticmethod
+    def _parent_id(n: _Node) -> str | None:
+        """A sub-point's parent is its bullet; a top-level bullet's is its section's intro."""
+        if n.parent is not None:
+            return n.parent.pid
+        return n.section.intro_uid if n.kind == "bullet" else None
+
     def _passage(self, order: int, n: _Node) -> Passage:
         ancestors: list[_Node] = []
         p = n.parent
@@ -255,7 +263,7 @@ class _Builder:
             doc_id=self.meta.doc_id, passage_id=n.pid, label=self._label(n),
             breadcrumb=tuple(crumbs), text=n.block.text(self.text),
             start=n.block.start, end=n.block.end, level=n.level, kind=n.kind,
-            section=sec.key, parent_id=n.parent.pid if n.parent else (sec.intro_uid if n.kind == "bullet" else None),
+            section=sec.key, parent_id=self._parent_id(n),
             context=" > ".join(context_parts), title=self.meta.title,
             source_url=self.meta.source_url, last_edited=self.meta.last_edited,
             notes=tuple(n.notes), attribution=n.attribution, order=order,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +19,7 @@ def _default_data_dir() -> Path:
 
 @dataclass(frozen=True)
 class Settings:
-    data_dir: Path = _default_data_dir()
+    data_dir: Path = field(default_factory=_default_data_dir)
     corpus_dir: Path = PROJECT_ROOT / "corpus"
     max_file_bytes: int = 20_000_000
     top_k: int = 5

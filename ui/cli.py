@@ -183,7 +183,8 @@ def chat(
 
 @app.command()
 def serve(
-    host: Annotated[str, typer.Option(help="Address to bind; keep 127.0.0.1 unless you mean it.")] = "127.0.0.1",
+    host: Annotated[str, typer.Option(help="Address to bind; keep 127.0.0.1 unless you mean it.")] = (
+        "127.0.0.1"),
     port: Annotated[int, typer.Option(min=1, max=65535)] = 7860,
     data_dir: DataDir = None,
 ) -> None:
@@ -191,6 +192,113 @@ def serve(
     from ui.web import serve as run
 
     run(_settings(data_dir), host=host, port=port)
+
+
+def _load_sets(sets: list[Path]) -> list[Any]:
+    from eval import DatasetError, load_cases
+
+    cases: list[Any] = []
+    try:
+        for path in sets:
+            cases += load_cases(path)
+    except (DatasetError, OSError) as e:
+        _fail(str(e).splitlines()[0] if str(e) else repr(e), EXIT_BAD_INPUT)
+    ids = [c.id for c in cases]
+    dupes = sorted({i for i in ids if ids.count(i) > 1})
+    if dupes:
+        _fail(f"case ids repeat across sets: {', '.join(dupes[:5])}", EXIT_BAD_INPUT)
+    return cases
+
+
+@eval_app.command("run")
+def eval_run(
+    sets: Annotated[list[Path], typer.Argument(help="JSONL evaluation sets.")],
+    out: Annotated[Path | None, typer.Option("--out", help="Output directory.")] = None,
+    pipeline: Annotated[str, typer.Option(help="assistant | naive (LangChain-tutorial baseline)")] = (
+        "assistant"),
+    answerer: Annotated[str, typer.Option(help="extractive (default offline answerer)")] = "extractive",
+    data_dir: DataDir = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
+) -> None:
+    """Run evaluation sets; write results.jsonl, summary.json, report.md, report.html."""
+    import tempfile
+    from datetime import datetime
+
+    from eval import AskFn, run_eval
+
+    ask_fn: AskFn
+    cases = _load_sets(sets)
+    settings = _settings(data_dir)
+    name = f"{pipeline}-{answerer}" if pipeline == "assistant" else pipeline
+    out = out or Path("eval/runs") / f"{datetime.now():%Y%m%d-%H%M%S}-{name}"
+    if pipeline == "naive":
+        from eval.naive import NaivePipeline
+        from ingest.sources import discover
+
+        work = Path(tempfile.mkdtemp(prefix="evaw-naive-"))
+        naive = NaivePipeline(discover([settings.corpus_dir]), work)
+        ask_fn, config = naive.ask, naive.config()
+    elif pipeline == "assistant":
+        if answerer != "extractive":
+            _fail(f"unknown answerer '{answerer}' (available: extractive)", EXIT_BAD_INPUT)
+        a = _assistant(data_dir)
+
+        def _ask(q: str, h: list[dict[str, str]]) -> dict[str, Any]:
+            return dict(a.ask(q, h).to_dict())
+
+        ask_fn = _ask
+        config = {"pipeline": "assistant", "answerer": answerer, "top_k": settings.top_k,
+                  "index": a.view.generation.name}
+    else:
+        _fail(f"unknown pipeline '{pipeline}' (assistant | naive)", EXIT_BAD_INPUT)
+    summary = run_eval(cases, ask_fn, out, name=name, progress=not quiet, config=config)
+    o = summary["overall"]
+    for key in ("hit@1", "hit@3", "mrr", "citation_precision", "citation_recall", "citation_support",
+                "key_point_coverage", "abstention_precision", "abstention_recall",
+                "wrong_abstention_rate", "latency_p50_ms", "latency_p95_ms"):
+        v = o.get(key)
+        typer.echo(f"{key:24} {'–' if v is None else f'{v:.3f}'}")
+    typer.echo(f"Report: {out / 'report.html'}")
+
+
+@eval_app.command("compare")
+def eval_compare(
+    run_a: Annotated[Path, typer.Argument(help="Baseline run directory.")],
+    run_b: Annotated[Path, typer.Argument(help="New run directory.")],
+    tolerance: Annotated[float, typer.Option(help="Allowed drop before a regression.")] = 0.02,
+) -> None:
+    """Every metric's delta, cases that got worse first; exit 1 on regression."""
+    from eval import compare
+
+    for d in (run_a, run_b):
+        if not (d / "summary.json").is_file():
+            _fail(f"{d}: not a run directory (no summary.json)", EXIT_BAD_INPUT)
+    report, regressed = compare(run_a, run_b, tolerance=tolerance)
+    typer.echo(report)
+    if regressed:
+        raise typer.Exit(1)
+
+
+@eval_app.command("calibrate")
+def eval_calibrate(
+    sets: Annotated[list[Path], typer.Argument(help="JSONL sets with expect_abstain labels.")],
+    write: Annotated[bool, typer.Option("--write", help="Save as the assistant's calibration.")] = False,
+    data_dir: DataDir = None,
+) -> None:
+    """Fit the "not covered" model on evaluation questions (no hand-set threshold)."""
+    from assistant.coverage import CoverageModel
+    from eval.calibrate import calibrate, signals_for
+
+    cases = _load_sets(sets)
+    X, y = signals_for(_assistant(data_dir), cases)
+    c = calibrate(X, y)
+    typer.echo(f"cases {c.n}: train accuracy {c.train_accuracy:.3f}, leave-one-out {c.loo_accuracy:.3f}, "
+               f"wrong abstentions {c.wrong_abstentions}, missed abstentions {c.missed_abstentions}")
+    if write:
+        model = CoverageModel(c.weights, c.bias, c.threshold,
+                              fitted_on=", ".join(p.name for p in sets) + f" ({c.n} cases)")
+        model.save()
+        typer.echo("Saved assistant/calibration.json")
 
 
 def main() -> None:

@@ -66,7 +66,7 @@ def test_capture_quirks_are_handled() -> None:
         p.parent_id for p in passages}
     assert all(by[i].attribution == "(OECD/DAC, 2009)" for i in ("ep-4", "ep-4.1", "ep-4.6"))
     assert by["ep-5"].attribution == "" and by["ep-5"].parent_id == "ep-intro"
-    assert not any("OECD/DAC" == p.text.strip("()") for p in passages)
+    assert not any(p.text.strip("()") == "OECD/DAC" for p in passages)
     assert "Related Tools" not in {p.text for p in passages}
 
 
