@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from collections.abc import Iterator
+from typing import Any, Protocol
 
 from assistant.model import Citation, Turn
 from assistant.retrieve import Hit, Retrieval
@@ -40,9 +41,18 @@ class Composition:
     answer: str
     citations: tuple[Citation, ...]
     notice: str = ""
+    checks: tuple[dict[str, Any], ...] = ()  # per-sentence support verdicts (LLM answers)
+    answerer: str = ""  # who actually answered (an LLM answerer may fall back to extractive)
 
 
 class Answerer(Protocol):
     name: str
 
     def compose(self, request: AnswerRequest) -> Composition: ...
+
+
+class StreamingAnswerer(Answerer, Protocol):
+    """An answerer that can show text as it is produced; the last item is the checked
+    Composition that replaces the streamed draft."""
+
+    def stream(self, request: AnswerRequest) -> Iterator[str | Composition]: ...

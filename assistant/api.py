@@ -104,7 +104,7 @@ class Assistant:
             question=q, answer=comp.answer, abstained=not comp.citations,
             citations=comp.citations, retrieved=retrieved, timings_ms=timings,
             notice="\n".join(x for x in (notice, comp.notice) if x), resolved_query=query,
-            answerer=self.answerer.name,
+            answerer=comp.answerer or self.answerer.name, checks=comp.checks,
         )
 
     def is_covered(self, r: Retrieval) -> bool:
