@@ -11,7 +11,7 @@ from pathlib import Path
 
 FEATURES = (
     "max_all-MiniLM-L6-v2", "max_multilingual-e5-small", "gap_all-MiniLM-L6-v2",
-    "gap_multilingual-e5-small", "known_ratio", "bm25_max", "instruction_like",
+    "gap_multilingual-e5-small", "known_ratio", "bm25_max", "instruction_like", "asks_specifics",
 )
 CALIBRATION_FILE = Path(__file__).with_name("calibration.json")
 

@@ -12,7 +12,7 @@ import numpy as np
 
 from assistant.index import IndexView
 from assistant.lexical import LexicalIndex
-from assistant.text import instruction_like
+from assistant.text import asks_for_specifics, instruction_like
 from ingest.embed import MINILM_NAME, E5Embedder, Embedder, query_embedder
 from ingest.model import Passage
 
@@ -96,6 +96,7 @@ class HybridRetriever:
         signals["content_words"] = float(content)
         signals["known_ratio"] = known / content if content else 0.0
         signals["instruction_like"] = float(instruction_like(query))
+        signals["asks_specifics"] = float(asks_for_specifics(query))
         return Retrieval(query, hits, signals, vectors, timings)
 
     def _dense(self, name: str, vec: np.ndarray) -> list[tuple[str, float]]:

@@ -89,7 +89,8 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
 _INSTRUCTION = re.compile(
     r"\b(?:ignore|disregard|forget)\b.{0,40}\b(?:instructions?|rules|document|guidance|above|previous)"
     r"|\b(?:system|developer)\s*(?:prompt|message|:)|\byou are now\b|\bpretend\b|\bjailbreak"
-    r"|\brepeat (?:the word|after me)|\bact as\b|\broleplay\b|\bwrite (?:me )?(?:a|an) "
+    r"|\brepeat (?:the word|after me)|\bact as\b|\brole[- ]?play|\bfrom your own knowledge"
+    r"|\bwrite (?:me )?(?:a|an) "
     r"(?:poem|story|song|essay|joke)|\btell me a joke\b|\byour (?:personal )?opinion\b",
     re.IGNORECASE,
 )
@@ -99,3 +100,17 @@ def instruction_like(text: str) -> bool:
     """Text addressed to the assistant rather than asking about the guidance. It is only a
     signal for the calibrated coverage model; such text is never obeyed either way."""
     return bool(_INSTRUCTION.search(text))
+
+
+_SPECIFICS = re.compile(
+    r"\b(?:how many|how much|what (?:percentage|proportion|share|number|rate)|statistics?|percent"
+    r"|exact(?:ly)?|dose|dosage|maximum|minimum|penalty|prison sentence|which countries|right now"
+    r"|this year|latest figures?|under [\w\s']{1,30}\blaw)\b|%",
+    re.IGNORECASE,
+)
+
+
+def asks_for_specifics(text: str) -> bool:
+    """Asks for figures, doses or a given country's law: general guidance has none. Only a
+    signal for the calibrated coverage model."""
+    return bool(_SPECIFICS.search(text))

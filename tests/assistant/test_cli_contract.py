@@ -25,9 +25,9 @@ def test_json_contract(guidance_data_dir: Path, tmp_path: Path) -> None:
                         data_dir=guidance_data_dir)
     assert code == 0
     d = json.loads(out)
-    assert KEYS <= set(d) and isinstance(d["abstained"], bool) and not d["abstained"]
+    assert set(d) >= KEYS and isinstance(d["abstained"], bool) and not d["abstained"]
     for c in d["citations"]:
-        assert CITATION_KEYS <= set(c) and f"[{c['marker']}]" in d["answer"] and c["quote"] in c["text"]
+        assert set(c) >= CITATION_KEYS and f"[{c['marker']}]" in d["answer"] and c["quote"] in c["text"]
     assert all(set(r) == {"passage_id", "score"} for r in d["retrieved"])
     assert d["timings_ms"]["total"] > 0
     history = tmp_path / "h.json"

@@ -7,7 +7,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ingest.embed import ONNX_TOLERANCE, OnnxEmbedder, SentenceTransformerEmbedder, onnx_dir_for, query_embedder
+from ingest.embed import (
+    ONNX_TOLERANCE,
+    OnnxEmbedder,
+    SentenceTransformerEmbedder,
+    onnx_dir_for,
+    query_embedder,
+)
 
 pytestmark = pytest.mark.slow
 
