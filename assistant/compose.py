@@ -21,9 +21,10 @@ import numpy as np
 from assistant.answerer import AnswerRequest, Composition, Part
 from assistant.model import Citation
 from assistant.retrieve import Hit, HybridRetriever
-from assistant.text import sentence_spans, tokens
+from assistant.text import tokens
 from ingest.embed import MINILM_NAME
 from ingest.model import Passage
+from ingest.sentences import sentence_spans
 
 MAX_SENTENCES = 3
 MAX_WORDS = 55  # longer sentences are cut back to a leading clause
@@ -98,9 +99,13 @@ class ExtractiveAnswerer:
 
     def _quotes(self, h: Hit, question: str, qvec: np.ndarray | None) -> list[Quote]:
         p = h.passage
-        spans = sentence_spans(p.text)
+        stored = self.retriever.view.sentence_vectors.get(p.uid)
+        if stored is not None:
+            spans, vecs = stored
+        else:
+            spans = sentence_spans(p.text)
+            vecs = self._vectors(p, spans)
         qterms = set(tokens(question))
-        vecs = self._vectors(p, spans) if qvec is not None else None
         out = []
         for i, (s, e) in enumerate(spans):
             words = len(p.text[s:e].split())
@@ -108,7 +113,7 @@ class ExtractiveAnswerer:
                 continue  # a bullet's title fragment ("Stakeholder consultation.")
             sterms = set(tokens(p.text[s:e]))
             lex = len(qterms & sterms) / len(qterms) if qterms else 0.0
-            dense = float(vecs[i] @ qvec) if vecs is not None and qvec is not None else 0.0
+            dense = float(vecs[i] @ qvec) if qvec is not None else 0.0
             score = 0.65 * dense + 0.35 * lex + (0.05 if i == 0 else 0.0)
             s2, e2 = _trim(p.text, s, e, qterms)
             out.append(Quote(p, s2, e2, score))

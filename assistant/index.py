@@ -6,6 +6,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from ingest.embed import collection_name
 from ingest.model import Passage
 from ingest.store import Generation, require_current
@@ -26,6 +28,7 @@ class IndexView:
         self._by_short: dict[str, list[Passage]] = {}
         for p in self.passages:
             self._by_short.setdefault(p.passage_id, []).append(p)
+        self._collections: dict[str, Any] = {}
         self._children: dict[str, list[Passage]] = {}
         for p in self.passages:
             if p.parent_id:
@@ -60,6 +63,21 @@ class IndexView:
         i = next(i for i, q in enumerate(same) if q.uid == p.uid)
         return (same[i - 1] if i > 0 else None, same[i + 1] if i + 1 < len(same) else None)
 
+    @cached_property
+    def sentence_vectors(self) -> dict[str, tuple[list[tuple[int, int]], np.ndarray]]:
+        """Per passage uid: sentence spans and their MiniLM vectors, written at ingest."""
+        out: dict[str, tuple[list[tuple[int, int]], np.ndarray]] = {}
+        folder = self.generation.path / "sentences"
+        if not folder.is_dir():
+            return out
+        for f in sorted(folder.glob("*.npz")):
+            z = np.load(f)
+            uids, starts, ends, vecs = z["uids"], z["starts"], z["ends"], z["vectors"]
+            for uid in dict.fromkeys(uids.tolist()):
+                idx = np.nonzero(uids == uid)[0]
+                out[uid] = ([(int(starts[i]), int(ends[i])) for i in idx], vecs[idx])
+        return out
+
     def doc_text(self, doc_id: str) -> str:
         return self.generation.doc_text(doc_id)
 
@@ -68,4 +86,8 @@ class IndexView:
         return [e["name"] for e in self.manifest["embedders"]]
 
     def collection(self, embedder_name: str) -> Any:
-        return self.generation.collection(collection_name(embedder_name))
+        """The Chroma collection for an embedder, resolved once per view (opening the
+        client per query costs more than the query)."""
+        if embedder_name not in self._collections:
+            self._collections[embedder_name] = self.generation.collection(collection_name(embedder_name))
+        return self._collections[embedder_name]

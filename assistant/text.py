@@ -6,6 +6,8 @@ import re
 import unicodedata
 from functools import lru_cache
 
+from ingest.sentences import sentence_spans as sentence_spans  # re-exported for answerers
+
 _TOKEN = re.compile(r"[a-z0-9]+")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\ufeff]")
 
@@ -60,30 +62,6 @@ def tokens(text: str) -> list[str]:
     return [stem(t) for t in _TOKEN.findall(fold(text))
             if t not in STOPWORDS and t not in STOPWORDS_OTHER and len(t) > 1]
 
-
-_SENT_END = re.compile(r"(?<=[.!?])[\"'”’)]?\s+(?=[A-Z‘“'\"(])")
-_ABBREV = re.compile(r"\b(?:e\.g|i\.e|etc|cf|vs|Dr|No|al)\.$")
-
-
-def sentence_spans(text: str) -> list[tuple[int, int]]:
-    """(start, end) of each sentence in ``text``, trailing whitespace excluded."""
-    spans: list[tuple[int, int]] = []
-    start = 0
-    for m in _SENT_END.finditer(text):
-        if _ABBREV.search(text[start:m.start()]):
-            continue
-        end = m.start()
-        while end > start and text[end - 1].isspace():
-            end -= 1
-        if end > start:
-            spans.append((start, end))
-        start = m.end()
-    end = len(text)
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    if end > start:
-        spans.append((start, end))
-    return spans
 
 
 _INSTRUCTION = re.compile(

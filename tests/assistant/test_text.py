@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from assistant.followup import is_follow_up, resolve
 from assistant.safety import is_personal_disclosure
-from assistant.text import clean_question, instruction_like, sentence_spans, stem, tokens
+from assistant.text import clean_question, instruction_like, stem, tokens
+from ingest.sentences import sentence_spans
 
 
 def test_clean_question_strips_controls() -> None:

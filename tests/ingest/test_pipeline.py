@@ -32,6 +32,7 @@ class CountingEmbedder:
     def __init__(self, inner: Embedder, fail_after: int | None = None) -> None:
         self.inner, self.name, self.dim = inner, inner.name, inner.dim
         self.texts = 0
+        self.seen: list[str] = []
         self.calls = 0
         self.fail_after = fail_after
 
@@ -40,6 +41,7 @@ class CountingEmbedder:
         if self.fail_after is not None and self.calls > self.fail_after:
             raise RuntimeError("injected crash while embedding")
         self.texts += len(texts)
+        self.seen += texts
         return self.inner.embed_documents(texts)
 
     def embed_query(self, text: str) -> np.ndarray:
@@ -80,10 +82,12 @@ def test_changed_file_updates_only_its_passages(corpus: Path, tmp_path: Path, em
     ingest([corpus], s, embedders=counting, progress=False)  # type: ignore[arg-type]
     guidance_before = _vectors(s.data_dir, "key-entry-points-and-strategies")
     (corpus / "field-notes.md").write_text(EXTRA + "- Patrols log every call for help.\n")
-    before = counting[0].texts
+    seen_before = [len(c.seen) for c in counting]
     r = ingest([corpus], s, embedders=counting, progress=False)  # type: ignore[arg-type]
     assert r.updated == ["field-notes"] and r.unchanged == ["key-entry-points-and-strategies"]
-    assert counting[0].texts - before == r.embedded == 3  # the document's 3 bullets only
+    assert r.embedded == 3  # the changed document's 3 bullets
+    new_texts = [t for c, n in zip(counting, seen_before, strict=True) for t in c.seen[n:]]
+    assert new_texts and all("atrol" in t for t in new_texts)  # nothing from the guidance
     after = _vectors(s.data_dir, "key-entry-points-and-strategies")
     assert after.keys() == guidance_before.keys()
     for uid, vec in after.items():  # carried over, not re-embedded (float32 storage round trip)
