@@ -39,7 +39,10 @@ class Assistant:
         self._lock = threading.Lock()
         self._open_index()
         self._answerer = answerer
+        self._llm: tuple[Any, Answerer] | None = None  # (retriever it was built for, answerer)
         self.coverage = coverage or (CoverageModel.load() if CALIBRATION_FILE.is_file() else None)
+        if settings.llm and answerer is None:
+            _ = self.answerer  # a bad --llm spec fails here, before any question
 
     @classmethod
     def open(cls, data_dir: str | Path | None = None, **settings: Any) -> Assistant:
@@ -59,7 +62,18 @@ class Assistant:
 
     @property
     def answerer(self) -> Answerer:
-        return self._answerer or self.extractive
+        """The answerer given, else an LLM one when ``settings.llm`` names a model (built
+        lazily, rebuilt when the index generation changes), else the extractive one."""
+        if self._answerer is not None:
+            return self._answerer
+        if not self.settings.llm:
+            return self.extractive
+        if self._llm is None or self._llm[0] is not self.retriever:
+            from assistant.llm import build_llm_answerer
+
+            self._llm = (self.retriever, build_llm_answerer(
+                self.settings.llm, self.retriever, self.extractive, self.settings.llm_timeout_s))
+        return self._llm[1]
 
     # -- questions ------------------------------------------------------------------
     def check_question(self, question: str) -> str:

@@ -15,6 +15,10 @@ eval_app = typer.Typer(no_args_is_help=True, help="Run and compare evaluation se
 app.add_typer(eval_app, name="eval")
 
 DataDir = Annotated[Path | None, typer.Option("--data-dir", help="Index directory (env EVAW_DATA_DIR).")]
+ChromaUrl = Annotated[str | None, typer.Option(
+    "--chroma-url", help="Use a Chroma server, e.g. http://127.0.0.1:8000 (env EVAW_CHROMA_URL).")]
+Llm = Annotated[str | None, typer.Option(
+    "--llm", help="llamacpp:/path/model.gguf or openai:MODEL@http://HOST:PORT/v1 (env EVAW_LLM).")]
 EXIT_BAD_INPUT = 2
 EXIT_NO_INDEX = 3
 
@@ -41,6 +45,8 @@ def _assistant(data_dir: Path | None, **kw: Any) -> Any:
         return Assistant(_settings(data_dir, **kw))
     except IndexMissingError as e:
         _fail(str(e), EXIT_NO_INDEX)
+    except ValueError as e:  # a bad --llm spec or setting
+        _fail(str(e), EXIT_BAD_INPUT)
 
 
 @app.command()
@@ -48,13 +54,14 @@ def ingest(
     paths: Annotated[list[Path] | None, typer.Argument(help="Files or folders (default: corpus/).")] = None,
     rebuild: Annotated[bool, typer.Option("--rebuild", help="Re-embed everything.")] = False,
     data_dir: DataDir = None,
+    chroma_url: ChromaUrl = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
 ) -> None:
     """Parse documents into passages and (re)build the index; unchanged input does nothing."""
     from ingest.errors import IngestError
     from ingest.pipeline import ingest as run_ingest
 
-    settings = _settings(data_dir)
+    settings = _settings(data_dir, chroma_url=chroma_url)
     try:
         r = run_ingest(paths or None, settings, rebuild=rebuild, progress=not quiet)
     except IngestError as e:
@@ -75,22 +82,22 @@ def ingest(
 
 
 @app.command()
-def outline(data_dir: DataDir = None) -> None:
+def outline(data_dir: DataDir = None, chroma_url: ChromaUrl = None) -> None:
     """Print each document's outline with passage ids."""
     from ui.render import outline_lines
 
-    for line in outline_lines(_assistant(data_dir).outline()):
+    for line in outline_lines(_assistant(data_dir, chroma_url=chroma_url).outline()):
         typer.echo(line)
 
 
 @app.command()
-def show(passage_id: str, data_dir: DataDir = None) -> None:
+def show(passage_id: str, data_dir: DataDir = None, chroma_url: ChromaUrl = None) -> None:
     """Print one passage with its label, breadcrumb and source (e.g. `show ep-1.3`)."""
     from assistant.index import UnknownPassageError
     from ui.render import passage_text
 
     try:
-        typer.echo(passage_text(_assistant(data_dir).passage(passage_id)))
+        typer.echo(passage_text(_assistant(data_dir, chroma_url=chroma_url).passage(passage_id)))
     except UnknownPassageError as e:
         _fail(str(e), EXIT_BAD_INPUT)
 
@@ -116,12 +123,14 @@ def ask(
     history: Annotated[Path | None, typer.Option("--history", help="JSON file of prior turns.")] = None,
     top_k: Annotated[int | None, typer.Option("--top-k", min=1, max=20)] = None,
     data_dir: DataDir = None,
+    chroma_url: ChromaUrl = None,
+    llm: Llm = None,
 ) -> None:
     """Answer one question with cited passages."""
     from assistant import QuestionError
 
     turns = _load_history(history)
-    a = _assistant(data_dir)
+    a = _assistant(data_dir, chroma_url=chroma_url, llm=llm)
     try:
         ans = a.ask(question, turns, top_k=top_k)
     except QuestionError as e:
@@ -151,12 +160,14 @@ def _print_answer(d: dict[str, Any]) -> None:
 @app.command()
 def chat(
     data_dir: DataDir = None,
+    chroma_url: ChromaUrl = None,
+    llm: Llm = None,
     save: Annotated[Path | None, typer.Option("--save", help="Write the conversation to this file.")] = None,
 ) -> None:
     """An interactive conversation; follow-up questions use what was said before."""
     from assistant import QuestionError
 
-    a = _assistant(data_dir)
+    a = _assistant(data_dir, chroma_url=chroma_url, llm=llm)
     history: list[dict[str, str]] = []
     typer.echo("Ask about the guidance. Empty line or Ctrl-D to quit; /clear starts over.")
     while True:
@@ -187,11 +198,13 @@ def serve(
         "127.0.0.1"),
     port: Annotated[int, typer.Option(min=1, max=65535)] = 7860,
     data_dir: DataDir = None,
+    chroma_url: ChromaUrl = None,
+    llm: Llm = None,
 ) -> None:
     """Serve the web UI (Gradio) on this machine."""
     from ui.web import serve as run
 
-    run(_settings(data_dir), host=host, port=port)
+    run(_settings(data_dir, chroma_url=chroma_url, llm=llm), host=host, port=port)
 
 
 def _load_sets(sets: list[Path]) -> list[Any]:
@@ -216,8 +229,10 @@ def eval_run(
     out: Annotated[Path | None, typer.Option("--out", help="Output directory.")] = None,
     pipeline: Annotated[str, typer.Option(help="assistant | naive (LangChain-tutorial baseline)")] = (
         "assistant"),
-    answerer: Annotated[str, typer.Option(help="extractive (default offline answerer)")] = "extractive",
+    answerer: Annotated[str, typer.Option(help="extractive (default, offline) | llm")] = "extractive",
     data_dir: DataDir = None,
+    chroma_url: ChromaUrl = None,
+    llm: Llm = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
 ) -> None:
     """Run evaluation sets; write results.jsonl, summary.json, report.md, report.html."""
@@ -228,7 +243,7 @@ def eval_run(
 
     ask_fn: AskFn
     cases = _load_sets(sets)
-    settings = _settings(data_dir)
+    settings = _settings(data_dir, chroma_url=chroma_url)
     name = f"{pipeline}-{answerer}" if pipeline == "assistant" else pipeline
     out = out or Path("eval/runs") / f"{datetime.now():%Y%m%d-%H%M%S}-{name}"
     if pipeline == "naive":
@@ -239,9 +254,12 @@ def eval_run(
         naive = NaivePipeline(discover([settings.corpus_dir]), work)
         ask_fn, config = naive.ask, naive.config()
     elif pipeline == "assistant":
-        if answerer != "extractive":
-            _fail(f"unknown answerer '{answerer}' (available: extractive)", EXIT_BAD_INPUT)
-        a = _assistant(data_dir)
+        if answerer not in ("extractive", "llm"):
+            _fail(f"unknown answerer '{answerer}' (extractive | llm, with --llm or EVAW_LLM)",
+                  EXIT_BAD_INPUT)
+        if answerer == "llm" and not (llm or settings.llm):
+            _fail("--answerer llm needs --llm SPEC or EVAW_LLM", EXIT_BAD_INPUT)
+        a = _assistant(data_dir, chroma_url=chroma_url, llm=llm if answerer == "llm" else "")
 
         def _ask(q: str, h: list[dict[str, str]]) -> dict[str, Any]:
             return dict(a.ask(q, h).to_dict())
@@ -284,13 +302,14 @@ def eval_calibrate(
     sets: Annotated[list[Path], typer.Argument(help="JSONL sets with expect_abstain labels.")],
     write: Annotated[bool, typer.Option("--write", help="Save as the assistant's calibration.")] = False,
     data_dir: DataDir = None,
+    chroma_url: ChromaUrl = None,
 ) -> None:
     """Fit the "not covered" model on evaluation questions (no hand-set threshold)."""
     from assistant.coverage import CoverageModel
     from eval.calibrate import calibrate, signals_for
 
     cases = _load_sets(sets)
-    X, y = signals_for(_assistant(data_dir), cases)
+    X, y = signals_for(_assistant(data_dir, chroma_url=chroma_url), cases)
     c = calibrate(X, y)
     typer.echo(f"cases {c.n}: train accuracy {c.train_accuracy:.3f}, leave-one-out {c.loo_accuracy:.3f}, "
                f"wrong abstentions {c.wrong_abstentions}, missed abstentions {c.missed_abstentions}")
