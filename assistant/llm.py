@@ -40,7 +40,12 @@ from langchain_core.prompts import ChatPromptTemplate, MessagesPlaceholder
 from assistant.answerer import Answerer, AnswerRequest, Composition
 from assistant.model import Citation, Turn
 from assistant.retrieve import Hit
-from assistant.text import sentence_spans, tokens
+from assistant.text import tokens
+
+try:
+    from ingest.sentences import sentence_spans
+except ImportError:  # before sentence splitting moved to ingest
+    from assistant.text import sentence_spans
 from ingest.embed import MINILM_NAME, Embedder
 from ingest.model import Passage
 
@@ -68,22 +73,21 @@ MAX_PASSAGES = 5
 MAX_PASSAGE_CHARS = 1500
 MAX_HISTORY_TURNS = 4
 MAX_HISTORY_CHARS = 600
-ANSWER_MAX_TOKENS = 220
+ANSWER_MAX_TOKENS = 160
 REWRITE_MAX_TOKENS = 60
 
 SMOLLM2_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 
+# Worded for small models: a prominent "reply exactly: <abstention>" rule made SmolLM2-135M
+# abstain on nearly every question; "copy the relevant facts" keeps it close to the text.
 SYSTEM_PROMPT = (
-    "You answer questions about UN Women's guidance on working with the security sector to "
-    "end violence against women and girls. Use ONLY the numbered passages given with the "
-    "question; never add facts that are not in them.\n"
-    "Rules:\n"
-    "1. Answer in at most four short sentences.\n"
-    "2. End every sentence with the number of the passage that supports it in square "
-    "brackets, for example: Units should be trained [2].\n"
-    "3. If the passages do not answer the question, reply exactly: " + NOT_COVERED
+    "You are a helpful assistant for UN Women's guidance on ending violence against women "
+    "through the security sector. Answer the question using only the numbered passages. Copy "
+    "the relevant facts from the passages in at most three sentences, and end each sentence "
+    "with the passage number in square brackets, like [1]. If no passage is about the "
+    "question, say: " + NOT_COVERED
 )
-ANSWER_HUMAN = "Passages:\n{passages}\n\nQuestion: {question}\nAnswer (cite passages like [1]):"
+ANSWER_HUMAN = "{passages}\n\nQuestion: {question}"
 REWRITE_SYSTEM = (
     "Rewrite the user's follow-up question as one stand-alone question that can be "
     "understood without the conversation. Reply with the rewritten question only."
@@ -229,11 +233,15 @@ def chat_model(spec: LLMSpec, timeout_s: float) -> BaseChatModel:
     if spec.kind == "llamacpp":
         return LlamaCppChat(model_path=spec.model)
     from langchain_openai import ChatOpenAI
+    from pydantic import SecretStr
 
     return ChatOpenAI(
         model=spec.model, base_url=spec.base_url,
-        api_key=os.environ.get("EVAW_LLM_API_KEY", "not-needed"),  # type: ignore[arg-type]
-        timeout=timeout_s, max_retries=0, temperature=0.0, max_tokens=ANSWER_MAX_TOKENS,  # type: ignore[call-arg]
+        api_key=SecretStr(os.environ.get("EVAW_LLM_API_KEY", "not-needed")),
+        timeout=timeout_s, max_retries=0, temperature=0.0, max_completion_tokens=ANSWER_MAX_TOKENS,
+        # langchain-openai sends the limit as max_completion_tokens, which some servers
+        # (llama_cpp.server among them) ignore; max_tokens in the body caps them too
+        extra_body={"max_tokens": ANSWER_MAX_TOKENS},
     )
 
 
@@ -243,6 +251,8 @@ _MARKER_GROUP = re.compile(r"[\[【]\s*(?:passages?\s*)?(\d{1,2}(?:\s*(?:,|;|and
                            re.IGNORECASE)
 _MARKER = re.compile(r"\[(\d+)\]")
 _MARKERS_AFTER_END = re.compile(r"([.!?])((?:\s*\[\d+\])+)")
+_LABEL_PREFIX = re.compile(r"^((?:\[\d+\]\s*)*)(?:entry point|strategy)\s+\d+(?:\.\d+)*\s*[—–:-]\s*",
+                           re.IGNORECASE)
 _ABSTAIN = re.compile(r"(?:guidance|passages?)\s+(?:does|do)\s+not\s+(?:cover|answer|address|mention)",
                       re.IGNORECASE)
 
@@ -267,7 +277,7 @@ def split_claims(draft: str) -> list[Claim]:
         line = _MARKER_GROUP.sub(lambda m: "".join(f"[{n}]" for n in re.findall(r"\d+", m.group(1))), line)
         line = _MARKERS_AFTER_END.sub(lambda m: m.group(2) + m.group(1), line)
         for s, e in sentence_spans(line):
-            sent = line[s:e]
+            sent = _LABEL_PREFIX.sub(r"\1", line[s:e])  # a copied heading number ("Strategy 3.4 — ")
             markers = tuple(dict.fromkeys(int(n) for n in _MARKER.findall(sent)))
             text = re.sub(r"\s+", " ", _MARKER.sub("", sent)).strip()
             text = re.sub(r"\s+([.,;:!?])", r"\1", text)
@@ -481,7 +491,8 @@ class LLMAnswerer:
             ("system", REWRITE_SYSTEM), MessagesPlaceholder("history"), ("human", REWRITE_HUMAN),
         ])
         self.answer_chain = answer_prompt | chat | StrOutputParser()
-        self.rewrite_chain = rewrite_prompt | chat.bind(max_tokens=REWRITE_MAX_TOKENS, stop=["\n"]) \
+        self.rewrite_chain = rewrite_prompt | chat.bind(
+            max_tokens=REWRITE_MAX_TOKENS, stop=["\n"], extra_body={"max_tokens": REWRITE_MAX_TOKENS}) \
             | StrOutputParser()
         self.last_timings: dict[str, float] = {}
 
@@ -613,6 +624,8 @@ def build_llm_answerer(spec: str, retriever: Any, fallback: Answerer, timeout_s:
     if unsupported not in ("drop", "flag"):
         raise ValueError("unsupported must be 'drop' or 'flag'")
     checker = SupportChecker(retriever.embedder(MINILM_NAME))
+    if parsed.kind == "llamacpp":
+        load_llama(parsed.model)  # load now, not inside the first answer's timeout
     return LLMAnswerer(parsed, chat_model(parsed, timeout_s), checker, fallback, timeout_s, unsupported)
 
 

@@ -33,8 +33,12 @@ from assistant.llm import (
     parse_spec,
     split_claims,
 )
-from assistant.text import sentence_spans
 from ingest.embed import MINILM_NAME
+
+try:
+    from ingest.sentences import sentence_spans
+except ImportError:  # before sentence splitting moved to ingest
+    from assistant.text import sentence_spans
 from ingest.settings import Settings
 
 MARKER = re.compile(r"\[(\d+)\]")
@@ -71,20 +75,22 @@ def llama_assistant(guidance_data_dir: Path, llama_answerer: LLMAnswerer) -> Ass
 
 
 @pytest.fixture(scope="module")
-def llm_server(smollm2: Path) -> Iterator[str]:
+def llm_server(smollm2: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A real OpenAI-compatible server (llama_cpp.server) serving SmolLM2 on a free port."""
     port = _free_port()
+    log_path = tmp_path_factory.mktemp("llm_server") / "server.log"
+    log = log_path.open("wb")  # a file, not a pipe: llama.cpp logs ~200 kB at start-up
     proc = subprocess.Popen(
         [sys.executable, "-m", "llama_cpp.server", "--model", str(smollm2), "--host", "127.0.0.1",
          "--port", str(port), "--n_ctx", "4096", "--model_alias", "smollm2"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        stdout=log, stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}/v1"
     try:
         deadline = time.monotonic() + 120
         while True:
             if proc.poll() is not None:
-                raise RuntimeError(f"llama_cpp.server exited: {proc.stderr.read().decode()[-2000:]}")  # type: ignore[union-attr]
+                raise RuntimeError(f"llama_cpp.server exited: {log_path.read_text()[-2000:]}")
             try:
                 with urllib.request.urlopen(f"{url}/models", timeout=2) as r:
                     if r.status == 200:
@@ -102,6 +108,7 @@ def llm_server(smollm2: Path) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+        log.close()
 
 
 @pytest.fixture(scope="module")
