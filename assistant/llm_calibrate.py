@@ -27,7 +27,12 @@ import numpy as np
 from assistant.index import IndexView
 from assistant.llm import SupportChecker
 from assistant.retrieve import HybridRetriever
-from assistant.text import sentence_spans, tokens
+from assistant.text import tokens
+
+try:
+    from ingest.sentences import sentence_spans
+except ImportError:  # before sentence splitting moved to ingest
+    from assistant.text import sentence_spans
 from ingest.embed import MINILM_NAME
 from ingest.model import Passage
 from ingest.settings import Settings
@@ -74,6 +79,21 @@ HARD_NEGATIVES = [
     "Human rights treaty bodies have no role in monitoring the security sector.",
     "Peace agreements should not mention sexual violence.",
     "Police officers should mediate between victims and abusers to keep families together.",
+    # generic filler small models write around real content (true-sounding, never stated)
+    "This is a critical step towards addressing gender-based violence and ensuring that all members "
+    "of society are protected.",
+    "It requires a comprehensive approach that includes both legal and non-legal measures to protect "
+    "women from harm.",
+    "This includes the need for a more robust police response to combat these issues.",
+    "Overall, the security sector plays a vital role in creating a safer world for everyone.",
+    "By working together, governments and communities can make a real difference in the lives of survivors.",
+    "It is important to remember that every situation is unique and requires careful consideration.",
+    "These efforts will help build a culture of respect and accountability across all institutions.",
+    "Women officers are naturally better at handling cases of domestic violence than men.",
+    "The police have a long history of using women officers only for administrative tasks.",
+    "Statebuilding programmes help the state defend itself against violence from outside its borders.",
+    "Disarmament programmes should focus on collecting weapons rather than changing attitudes.",
+    "Training alone is enough to end violence against women in the security sector.",
 ]
 
 
