@@ -226,7 +226,8 @@ def _load_sets(sets: list[Path]) -> list[Any]:
 @eval_app.command("run")
 def eval_run(
     sets: Annotated[list[Path], typer.Argument(help="JSONL evaluation sets.")],
-    out: Annotated[Path | None, typer.Option("--out", help="Output directory.")] = None,
+    out: Annotated[Path | None, typer.Option(
+        "--out", help="Output directory (default: DATA_DIR/eval-runs/<time>-<name>).")] = None,
     pipeline: Annotated[str, typer.Option(help="assistant | naive (LangChain-tutorial baseline)")] = (
         "assistant"),
     answerer: Annotated[str, typer.Option(help="extractive (default, offline) | llm")] = "extractive",
@@ -237,15 +238,15 @@ def eval_run(
 ) -> None:
     """Run evaluation sets; write results.jsonl, summary.json, report.md, report.html."""
     import tempfile
-    from datetime import datetime
 
     from eval import AskFn, run_eval
+    from eval.runs import new_run_dir
 
     ask_fn: AskFn
     cases = _load_sets(sets)
     settings = _settings(data_dir, chroma_url=chroma_url)
     name = f"{pipeline}-{answerer}" if pipeline == "assistant" else pipeline
-    out = out or Path("eval/runs") / f"{datetime.now():%Y%m%d-%H%M%S}-{name}"
+    out = out or new_run_dir(settings.data_dir, name)
     if pipeline == "naive":
         from eval.naive import NaivePipeline
         from ingest.sources import discover

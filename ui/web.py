@@ -13,6 +13,7 @@ os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"  # before gradio is imported
 
 import json
 import threading
+from pathlib import Path
 from typing import Any
 
 import gradio as gr
@@ -20,6 +21,8 @@ import gradio as gr
 from assistant import Assistant, QuestionError
 from assistant.index import UnknownPassageError
 from assistant.model import Turn
+from eval import load_cases, run_eval
+from eval.runs import bundled_sets, latest_run, new_run_dir
 from ingest.errors import IndexMissingError
 from ingest.settings import Settings
 from ui import web_render as R
@@ -226,6 +229,26 @@ def build_app(assistant: Assistant | None, settings: Settings | None = None) -> 
             return R.banner(err), R.outline_tree([])
         return "", R.outline_tree(backend.get().outline())
 
+    def latest_report() -> str:
+        run = latest_run(backend.settings.data_dir)  # type: ignore[union-attr]
+        if run is None:
+            return "No evaluation run yet. Pick a set and press **Run evaluation**."
+        return f"**Latest run:** `{run.name}`\n\n" + (run / "report.md").read_text(encoding="utf-8")
+
+    def run_set(set_name: str, progress: gr.Progress = gr.Progress(track_tqdm=True)) -> str:  # noqa: B008
+        sets = bundled_sets()
+        if set_name not in sets:  # only the bundled sets: no paths from the browser
+            raise gr.Error(f"Unknown evaluation set: {set_name!r}")
+        try:
+            a = backend.get()
+        except IndexMissingError:
+            raise gr.Error(R.NO_INDEX) from None
+        out = new_run_dir(backend.settings.data_dir, Path(set_name).stem)  # type: ignore[union-attr]
+        run_eval(load_cases(sets[set_name]), lambda q, h: a.ask(q, h).to_dict(), out,  # type: ignore[arg-type]
+                 name=Path(set_name).stem, progress=True,
+                 config={"pipeline": "assistant", "answerer": a.answerer.name, "from": "web UI"})
+        return latest_report()
+
     def api_ask(question: str, history_json: str = "") -> dict[str, Any]:
         """Ask a question; history_json is a JSON list of prior {role, content} turns."""
         raw = (history_json or "").strip() or "[]"
@@ -298,6 +321,14 @@ def build_app(assistant: Assistant | None, settings: Settings | None = None) -> 
                 with gr.Column(scale=3, min_width=300):
                     browse_panel = gr.HTML(R.placeholder("Pick a passage from the outline."),
                                            elem_id="evaw-browse-panel")
+            with gr.Tab("Evaluation", id="evaluation"):
+                gr.Markdown("Run an evaluation set through the assistant and read the report "
+                            "(retrieval, citations, support, abstention, latency).")
+                with gr.Row():
+                    set_choice = gr.Dropdown(list(bundled_sets()), value="core.jsonl",
+                                             label="Evaluation set", elem_id="evaw-eval-set")
+                    run_btn = gr.Button("Run evaluation", variant="primary", elem_id="evaw-eval-run")
+                report = gr.Markdown("", elem_id="evaw-eval-report")
         footer = gr.HTML(f"<p>{R.esc(R.PRIVACY)}</p>", elem_id="evaw-footer",
                          js_on_load=BRIDGE_JS)
 
@@ -314,6 +345,9 @@ def build_app(assistant: Assistant | None, settings: Settings | None = None) -> 
         footer.evaw_open(open_ref, [turns_state], [source, browse_panel],
                          api_visibility="private")
         app.load(on_load, None, [banner, tree], api_visibility="private")
+        app.load(latest_report, None, [report], api_visibility="private")
+        run_btn.click(run_set, [set_choice], [report], api_visibility="private",
+                      concurrency_limit=1)
         gr.api(api_ask, api_name="ask")
     return app
 

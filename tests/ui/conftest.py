@@ -60,21 +60,9 @@ def start_server(assistant: Any, settings: Any = None) -> Server:
 
 
 @pytest.fixture(scope="session")
-def ui_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from ingest.pipeline import ingest
-    from ingest.settings import Settings
-
-    data_dir = tmp_path_factory.mktemp("ui-data")
-    ingest(None, Settings.load(data_dir=data_dir), progress=False)
-    return data_dir
-
-
-@pytest.fixture(scope="session")
-def assistant(ui_data_dir: Path) -> Any:
-    from assistant import Assistant
-    from ingest.settings import Settings
-
-    return Assistant(Settings.load(data_dir=ui_data_dir))
+def ui_data_dir(guidance_data_dir: Path) -> Path:
+    """The session's one real index of the guidance (built in tests/conftest.py)."""
+    return guidance_data_dir
 
 
 @pytest.fixture(scope="session")

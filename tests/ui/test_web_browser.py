@@ -116,3 +116,21 @@ def test_empty_question_and_clear(page: Any) -> None:
     pg.wait_for_function(f"document.querySelectorAll('{BOT}').length === 0")
     pg.click("#evaw-copy")  # nothing to copy: no error, no crash
     assert pg.locator(BOT).count() == 0
+
+
+def test_evaluation_tab_runs_a_set_and_shows_the_report(page: Any, server: Any) -> None:
+    pg = page
+    pg.get_by_role("tab", name="Evaluation").click()
+    pg.wait_for_selector("#evaw-eval-run")
+    pg.click("#evaw-eval-run")  # core.jsonl, the default choice
+    pg.wait_for_function(
+        "document.querySelector('#evaw-eval-report')?.innerText.includes('Latest run')",
+        timeout=180_000)
+    report = pg.inner_text("#evaw-eval-report")
+    assert "hit@3" in report and "citation_support" in report and "core" in report
+    assert "paraphrase" in report and "out-of-scope" in report  # broken down by kind
+    pg.reload()  # the latest report is shown again on a fresh load
+    pg.get_by_role("tab", name="Evaluation").click()
+    pg.wait_for_function(
+        "document.querySelector('#evaw-eval-report')?.innerText.includes('Latest run')",
+        timeout=30_000)
