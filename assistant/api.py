@@ -49,7 +49,7 @@ class Assistant:
         return cls(Settings.load(data_dir=data_dir, **settings))
 
     def _open_index(self) -> None:
-        self.view = IndexView(self.settings.data_dir)
+        self.view = IndexView(self.settings.data_dir, self.settings.chroma_url)
         self.retriever = HybridRetriever(self.view, self._fusion)
         self.extractive = ExtractiveAnswerer(self.retriever)
 

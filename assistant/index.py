@@ -9,8 +9,16 @@ from typing import Any
 import numpy as np
 
 from ingest.embed import collection_name
+from ingest.errors import IndexMissingError, StoreUnavailableError
 from ingest.model import Passage
-from ingest.store import Generation, require_current
+from ingest.store import (
+    STORE_HTTP,
+    Generation,
+    http_client,
+    is_connection_error,
+    require_current,
+    unavailable,
+)
 
 
 class UnknownPassageError(KeyError):
@@ -18,12 +26,57 @@ class UnknownPassageError(KeyError):
         return str(self.args[0])
 
 
+class GuardedCollection:
+    """A Chroma collection whose failures reach the user as one clear line: the server is
+    unreachable (StoreUnavailableError naming the URL) or the index is damaged
+    (IndexDamagedError: rebuild), never a library traceback."""
+
+    def __init__(self, col: Any, generation: Generation, url: str) -> None:
+        self._col = col
+        self._generation = generation
+        self._url = url
+
+    @property
+    def name(self) -> str:
+        return str(self._col.name)
+
+    def _call(self, method: str, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return getattr(self._col, method)(*args, **kwargs)
+        except (IndexMissingError, StoreUnavailableError, TypeError):
+            raise
+        except Exception as e:
+            if self._url and is_connection_error(e):
+                raise unavailable(self._url, e) from None
+            raise self._generation.damaged(f"reading collection {self.name} failed", e) from None
+
+    def query(self, *args: Any, **kwargs: Any) -> Any:
+        return self._call("query", *args, **kwargs)
+
+    def get(self, *args: Any, **kwargs: Any) -> Any:
+        return self._call("get", *args, **kwargs)
+
+    def count(self) -> int:
+        return int(self._call("count"))
+
+
 class IndexView:
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(self, data_dir: Path, chroma_url: str = "") -> None:
+        """The live generation of ``data_dir``. Its vectors are read from the store its
+        manifest names; for a Chroma server, ``chroma_url`` (from Settings) when given,
+        else the URL recorded at ingest. Raises IndexMissingError (no index),
+        IndexDamagedError (unreadable) or StoreUnavailableError (server down)."""
         self.data_dir = data_dir
         self.generation: Generation = require_current(data_dir)
+        self._stamp = self._manifest_stamp()
         self.manifest: dict[str, Any] = self.generation.manifest()
         self.passages: list[Passage] = self.generation.passages()
+        store = self.generation.store()
+        self.store_url = self.generation.server_url(chroma_url) if store["store"] == STORE_HTTP else ""
+        if self.store_url:
+            http_client(self.store_url)  # unreachable: fail now, with the URL
+        elif not (self.generation.chroma_path / "chroma.sqlite3").is_file():
+            raise self.generation.damaged("its chroma/ directory is missing")
         self.by_uid = {p.uid: p for p in self.passages}
         self._by_short: dict[str, list[Passage]] = {}
         for p in self.passages:
@@ -34,13 +87,25 @@ class IndexView:
             if p.parent_id:
                 self._children.setdefault(f"{p.doc_id}#{p.parent_id}", []).append(p)
 
+    def _manifest_stamp(self) -> tuple[int, int] | None:
+        try:
+            st = self.generation.manifest_path.stat()
+        except OSError:
+            return None
+        return (st.st_mtime_ns, st.st_size)
+
     def is_stale(self) -> bool:
-        """True when ingest has published a newer generation (or the index is gone)."""
+        """True when ingest has published a newer generation, or the index is gone or was
+        changed under us (reopening then reports it clearly)."""
         pointer = self.data_dir / "CURRENT"
         try:
-            return pointer.read_text().strip() != self.generation.name
+            if pointer.read_text().strip() != self.generation.name:
+                return True
         except OSError:
             return True
+        if self._manifest_stamp() != self._stamp:
+            return True
+        return not self.store_url and not (self.generation.chroma_path / "chroma.sqlite3").is_file()
 
     def get(self, ref: str) -> Passage:
         """A passage by uid ('doc#ep-1.3') or short id ('ep-1.3', if unambiguous)."""
@@ -71,12 +136,28 @@ class IndexView:
         if not folder.is_dir():
             return out
         for f in sorted(folder.glob("*.npz")):
-            z = np.load(f)
-            uids, starts, ends, vecs = z["uids"], z["starts"], z["ends"], z["vectors"]
+            try:
+                z = np.load(f)
+                uids, starts, ends, vecs = z["uids"], z["starts"], z["ends"], z["vectors"]
+            except (OSError, ValueError, KeyError, EOFError) as e:
+                raise self.generation.damaged(f"sentences/{f.name} cannot be read", e) from None
             for uid in dict.fromkeys(uids.tolist()):
                 idx = np.nonzero(uids == uid)[0]
                 out[uid] = ([(int(starts[i]), int(ends[i])) for i in idx], vecs[idx])
         return out
+
+    @cached_property
+    def sentence_matrix(self) -> tuple[np.ndarray, np.ndarray]:
+        """All sentence vectors stacked, with the passage index each belongs to."""
+        owners, blocks = [], []
+        index = {p.uid: i for i, p in enumerate(self.passages)}
+        for uid, (_, vecs) in self.sentence_vectors.items():
+            if uid in index:
+                owners += [index[uid]] * len(vecs)
+                blocks.append(vecs)
+        if not blocks:
+            return np.zeros((0, 384), dtype=np.float32), np.zeros(0, dtype=np.int64)
+        return np.vstack(blocks).astype(np.float32), np.asarray(owners, dtype=np.int64)
 
     def doc_text(self, doc_id: str) -> str:
         return self.generation.doc_text(doc_id)
@@ -89,5 +170,6 @@ class IndexView:
         """The Chroma collection for an embedder, resolved once per view (opening the
         client per query costs more than the query)."""
         if embedder_name not in self._collections:
-            self._collections[embedder_name] = self.generation.collection(collection_name(embedder_name))
+            col = self.generation.collection(collection_name(embedder_name), self.store_url)
+            self._collections[embedder_name] = GuardedCollection(col, self.generation, self.store_url)
         return self._collections[embedder_name]

@@ -7,3 +7,17 @@ class IngestError(Exception):
 
 class IndexMissingError(Exception):
     """No index has been built yet in the data directory."""
+
+
+class IndexDamagedError(IndexMissingError):
+    """The index exists but cannot be read (truncated manifest, vector store removed, ...).
+
+    A kind of IndexMissingError, so every front end that tells the user to run ingest
+    handles it too; the message says to rebuild."""
+
+
+class StoreUnavailableError(RuntimeError, ValueError):
+    """The configured Chroma server cannot be reached; the message names the URL.
+
+    A RuntimeError (``evaw-guide ingest`` exits 1 with the message) and a ValueError (a
+    bad ``--chroma-url`` setting: commands that open the index exit 2 with the message)."""

@@ -21,6 +21,7 @@ from ingest.embed import (
     export_onnx,
     onnx_dir_for,
 )
+from ingest.errors import IndexMissingError
 from ingest.model import ParsedDocument, Passage
 from ingest.parse_outline import parse_outline
 from ingest.sentences import sentence_spans
@@ -28,11 +29,15 @@ from ingest.settings import Settings
 from ingest.sources import discover, read_source
 from ingest.store import (
     Generation,
-    chroma_client,
+    create_collection,
     current,
+    discard,
+    http_client,
     ingest_lock,
     new_generation_dir,
+    parse_chroma_url,
     publish,
+    store_record,
 )
 
 PROGRESS_MIN_DOCS = 5  # show a progress bar when more documents than this are embedded
@@ -80,15 +85,20 @@ def ingest(
     parsed = [parse_file(f, settings) for f in files]
     _check_unique_ids(parsed)
     data_dir = settings.data_dir
+    if settings.chroma_url:  # a bad or unreachable server fails before any work
+        parse_chroma_url(settings.chroma_url)
+        http_client(settings.chroma_url)
     with ingest_lock(data_dir):
-        old = current(data_dir)
+        old = _usable(current(data_dir), settings)
         old_docs: dict[str, Any] = old.manifest()["documents"] if old else {}
         plan = _plan(parsed, old_docs, rebuild)
         warnings = [w for d in parsed for w in d.warnings]
         embs = embedders or default_embedders()
         same_embedders = old is not None and [e["name"] for e in old.manifest()["embedders"]] == [
             e.name for e in embs]
-        if same_embedders and not plan["to_embed"] and not plan["removed"] and not rebuild:
+        same_store = old is not None and _store_of(old) == store_record(settings.chroma_url)
+        if same_embedders and same_store and not plan["to_embed"] and not plan["removed"] \
+                and not rebuild:
             n = sum(d["passages"] for d in old_docs.values())
             assert old is not None
             return IngestReport(old.name, len(old_docs), n, 0, unchanged=sorted(old_docs),
@@ -99,6 +109,27 @@ def ingest(
         report.warnings = warnings
         report.seconds = time.perf_counter() - t0
         return report
+
+
+def _store_of(gen: Generation) -> dict[str, str]:
+    info = gen.store()
+    return store_record(info["chroma_url"] if info["store"] == "http" else "")
+
+
+def _usable(old: Generation | None, settings: Settings) -> Generation | None:
+    """The live generation if it can be read back (manifest, passages, every collection),
+    else None: a damaged index is rebuilt from the inputs instead of failing ingest. A
+    server that cannot be reached is not damage: that error propagates."""
+    if old is None:
+        return None
+    try:
+        m = old.manifest()
+        old.passages()
+        for e in m["embedders"]:
+            old.collection(e["collection"], settings.chroma_url)
+    except IndexMissingError:  # IndexDamagedError included
+        return None
+    return old
 
 
 def _check_unique_ids(parsed: list[ParsedDocument]) -> None:
@@ -128,11 +159,13 @@ def _plan(parsed: list[ParsedDocument], old_docs: dict[str, Any], rebuild: bool)
 def _build(plan: dict[str, Any], old: Generation | None, embs: list[Embedder],
            settings: Settings, progress: bool) -> IngestReport:
     data_dir = settings.data_dir
+    url = settings.chroma_url
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
-    gen_path = new_generation_dir(data_dir, stamp)
+    gen_path = new_generation_dir(data_dir, stamp, url)
+    published = False
     try:
         old_passages = {p.uid: p for p in old.passages()} if old else {}
-        old_vectors = _old_vectors(old, plan, embs) if old else {}
+        old_vectors = _old_vectors(old, plan, embs, url) if old else {}
         rows: list[tuple[Passage, list[np.ndarray]]] = []
         docs_meta: dict[str, Any] = {}
         for doc_id, info in plan["kept"].items():  # documents not named this time: carried over
@@ -152,23 +185,28 @@ def _build(plan: dict[str, Any], old: Generation | None, embs: list[Embedder],
                 "last_edited": d.meta.last_edited, "warnings": list(d.warnings),
             }
         rows.sort(key=lambda r: (r[0].doc_id, r[0].order))
+        store_names = {}
         for i, emb in enumerate(embs):
-            _write_chroma(gen_path, collection_name(emb.name), [(p, v[i]) for p, v in rows])
+            store_names[emb.name] = _write_chroma(gen_path, collection_name(emb.name),
+                                                  [(p, v[i]) for p, v in rows], url)
         _write_sentence_vectors(gen_path, old, plan, embs)
         _write_passages(gen_path, [p for p, _ in rows])
         diff = _export_query_model(embs, data_dir)
         manifest = {
             "generation": gen_path.name, "created": datetime.now(UTC).isoformat(),
-            "embedders": [{"name": e.name, "dim": e.dim, "collection": collection_name(e.name)}
-                          for e in embs],
+            "embedders": [{"name": e.name, "dim": e.dim, "collection": collection_name(e.name),
+                           "store_collection": store_names[e.name]} for e in embs],
+            **store_record(url),
             "documents": docs_meta,
             "passages": len(rows), "onnx_max_abs_diff": diff,
         }
         (gen_path / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
         (gen_path / "COMPLETE").write_text("ok\n")
-        publish(data_dir, gen_path)
+        publish(data_dir, gen_path, url)
+        published = True
     except BaseException:
-        shutil.rmtree(gen_path, ignore_errors=True)
+        if not published:
+            discard(gen_path, url)  # its server collections too; else the next prune does it
         raise
     old_docs = plan["old_docs"]
     return IngestReport(
@@ -180,7 +218,8 @@ def _build(plan: dict[str, Any], old: Generation | None, embs: list[Embedder],
     )
 
 
-def _old_vectors(old: Generation, plan: dict[str, Any], embs: list[Embedder]) -> dict[str, list[np.ndarray]]:
+def _old_vectors(old: Generation, plan: dict[str, Any], embs: list[Embedder],
+                 chroma_url: str = "") -> dict[str, list[np.ndarray]]:
     """Vectors of unchanged passages, read back from the live generation's collections."""
     wanted = [p.uid for d in plan["reuse"] for p in d.passages]
     wanted += [p.uid for p in old.passages() if p.doc_id in plan["kept"]]
@@ -188,7 +227,7 @@ def _old_vectors(old: Generation, plan: dict[str, Any], embs: list[Embedder]) ->
     if not wanted:
         return out
     for emb in embs:
-        got = old.collection(collection_name(emb.name)).get(ids=wanted, include=["embeddings"])
+        got = old.collection(collection_name(emb.name), chroma_url).get(ids=wanted, include=["embeddings"])
         for uid, v in zip(got["ids"], got["embeddings"], strict=True):
             out[uid].append(np.asarray(v, dtype=np.float32))
     return out
@@ -209,10 +248,11 @@ def _embed_docs(docs: list[ParsedDocument], embs: list[Embedder], progress: bool
     return n
 
 
-def _write_chroma(gen_path: Path, name: str, rows: list[tuple[Passage, np.ndarray]]) -> None:
-    col = chroma_client(gen_path / "chroma").create_collection(
-        name, embedding_function=None, metadata={"hnsw:space": "cosine"}
-    )
+def _write_chroma(gen_path: Path, name: str, rows: list[tuple[Passage, np.ndarray]],
+                  chroma_url: str = "") -> str:
+    """Store one embedder's vectors (embedded Chroma, or the server); returns the name the
+    collection has in the store."""
+    col, real = create_collection(gen_path, name, chroma_url)
     batch = 1000
     for i in range(0, len(rows), batch):
         chunk = rows[i:i + batch]
@@ -222,6 +262,7 @@ def _write_chroma(gen_path: Path, name: str, rows: list[tuple[Passage, np.ndarra
             documents=[p.text for p, _ in chunk],
             metadatas=[_chroma_meta(p) for p, _ in chunk],
         )
+    return real
 
 
 def _chroma_meta(p: Passage) -> dict[str, str | int]:
