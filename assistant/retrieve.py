@@ -26,6 +26,7 @@ class FusionConfig:
     k: float = 5.0
     weights: dict[str, float] = field(default_factory=lambda: {
         MINILM_NAME: 1.0, "multilingual-e5-small": 1.0, "bm25": 1.0, "history": 0.5,
+        "sentences": 0.5,
     })
 
 
@@ -73,6 +74,10 @@ class HybridRetriever:
             rankings[name] = ranked
             dense_best[name] = dict(ranked)
             timings[f"dense_{name}"] = (time.perf_counter() - t) * 1000
+        if MINILM_NAME in vectors:
+            ranked = self._sentences(vectors[MINILM_NAME])
+            if ranked:
+                rankings["sentences"] = ranked
         t = time.perf_counter()
         terms, content, known = self.lexical.query_terms(query)
         bm = self.lexical.scores(terms)
@@ -104,6 +109,18 @@ class HybridRetriever:
         n = min(DENSE_CANDIDATES, len(self.view.passages))
         res = col.query(query_embeddings=[vec.tolist()], n_results=n, include=["distances"])
         return [(uid, 1.0 - float(d)) for uid, d in zip(res["ids"][0], res["distances"][0], strict=True)]
+
+    def _sentences(self, vec: np.ndarray) -> list[tuple[str, float]]:
+        """Passages ranked by their best-matching sentence (a long passage whose point is
+        one sentence is not diluted by the rest)."""
+        mat, owners = self.view.sentence_matrix
+        if not len(owners):
+            return []
+        sims = mat @ vec
+        best = np.full(len(self.view.passages), -1.0)
+        np.maximum.at(best, owners, sims)
+        order = np.argsort(-best)[:DENSE_CANDIDATES]
+        return [(self.view.passages[i].uid, float(best[i])) for i in order if best[i] > -1]
 
     def _fuse(self, rankings: dict[str, list[tuple[str, float]]]) -> list[tuple[str, float]]:
         scores: dict[str, float] = {}

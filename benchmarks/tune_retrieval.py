@@ -19,13 +19,18 @@ from assistant.retrieve import FusionConfig, HybridRetriever
 from ingest.embed import MINILM_NAME
 
 E5 = "multilingual-e5-small"
+S = "sentences"
 CONFIGS = {
-    "minilm only": {MINILM_NAME: 1.0, E5: 0.0, "bm25": 0.0},
+    "all4 (s=1)": {MINILM_NAME: 1.0, E5: 1.0, "bm25": 1.0, S: 1.0},
+    "all4 (s=.5)": {MINILM_NAME: 1.0, E5: 1.0, "bm25": 1.0, S: 0.5},
+    "all4 e5=1.5": {MINILM_NAME: 1.0, E5: 1.5, "bm25": 1.0, S: 1.0},
+    "e5+bm25+sent": {MINILM_NAME: 0.0, E5: 1.0, "bm25": 1.0, S: 1.0},
+    "minilm only": {MINILM_NAME: 1.0, E5: 0.0, "bm25": 0.0, S: 0.0},
     "bm25 only": {MINILM_NAME: 0.0, E5: 0.0, "bm25": 1.0},
     "e5 only": {MINILM_NAME: 0.0, E5: 1.0, "bm25": 0.0},
     "minilm+bm25": {MINILM_NAME: 1.0, E5: 0.0, "bm25": 1.0},
     "e5+bm25": {MINILM_NAME: 0.0, E5: 1.0, "bm25": 1.0},
-    "minilm+e5+bm25": {MINILM_NAME: 1.0, E5: 1.0, "bm25": 1.0},
+    "minilm+e5+bm25": {MINILM_NAME: 1.0, E5: 1.0, "bm25": 1.0, S: 0.0},
 }
 
 
