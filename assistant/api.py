@@ -5,10 +5,12 @@ from __future__ import annotations
 import re
 import threading
 import time
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from assistant.answerer import Answerer, AnswerRequest, Part
+from assistant.answerer import Answerer, AnswerRequest, Composition, Part, StreamingAnswerer
 from assistant.compose import ExtractiveAnswerer
 from assistant.coverage import CALIBRATION_FILE, CoverageModel
 from assistant.followup import resolve
@@ -92,11 +94,41 @@ class Assistant:
         return self.retriever.search(query, history_query=history_query, limit=limit)
 
     def ask(self, question: str, history: list[Turn] | None = None, top_k: int | None = None) -> Answer:
+        prepared = self._prepare(question, history, top_k)
+        if isinstance(prepared, Answer):
+            return prepared
+        t1 = time.perf_counter()
+        comp = self.answerer.compose(prepared.request)
+        return prepared.finish(comp, t1, self.answerer.name)
+
+    def ask_stream(self, question: str, history: list[Turn] | None = None,
+                   top_k: int | None = None) -> Iterator[str | Answer]:
+        """Text deltas as an LLM answerer produces them, then the checked ``Answer``
+        (which replaces the draft). Non-streaming answerers yield only the Answer."""
+        prepared = self._prepare(question, history, top_k)
+        if isinstance(prepared, Answer):
+            yield prepared
+            return
+        t1 = time.perf_counter()
+        answerer = self.answerer
+        if not isinstance(answerer, StreamingAnswerer):
+            yield prepared.finish(answerer.compose(prepared.request), t1, answerer.name)
+            return
+        for item in answerer.stream(prepared.request):
+            if isinstance(item, Composition):
+                yield prepared.finish(item, t1, answerer.name)
+                return
+            yield item
+
+    def _prepare(self, question: str, history: list[Turn] | None,
+                 top_k: int | None) -> Answer | _Prepared:
+        """Everything before composing: checks, follow-up resolution, retrieval, and the
+        "not covered" decision (which needs no answerer)."""
         t0 = time.perf_counter()
         q = self.check_question(question)
-        history = _check_history(history or [])
+        turns = _check_history(history or [])
         k = top_k or self.settings.top_k
-        query, history_query = resolve(q, history)
+        query, history_query = resolve(q, turns)
         main = self.retrieve(query, history_query)
         notice = SAFETY_NOTE if is_personal_disclosure(q) else ""
         retrieved = tuple((h.passage.passage_id, h.score) for h in main.hits[:k])
@@ -110,16 +142,8 @@ class Assistant:
                 answerer=self.answerer.name,
             )
         parts = self._parts(q, query, main) if not history_query else (Part(query, main),)
-        t1 = time.perf_counter()
-        comp = self.answerer.compose(AnswerRequest(q, tuple(history), parts, k))
-        timings["compose"] = (time.perf_counter() - t1) * 1000
-        timings["total"] = (time.perf_counter() - t0) * 1000
-        return Answer(
-            question=q, answer=comp.answer, abstained=not comp.citations,
-            citations=comp.citations, retrieved=retrieved, timings_ms=timings,
-            notice="\n".join(x for x in (notice, comp.notice) if x), resolved_query=query,
-            answerer=comp.answerer or self.answerer.name, checks=comp.checks,
-        )
+        return _Prepared(AnswerRequest(q, tuple(turns), parts, k), retrieved, timings, notice,
+                         query, t0)
 
     def is_covered(self, r: Retrieval) -> bool:
         if self.coverage is None:
@@ -157,6 +181,26 @@ class Assistant:
         return GuidanceRetriever(assistant=self, k=k or self.settings.top_k)
 
     retriever_lc = retriever_for_langchain
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    request: AnswerRequest
+    retrieved: tuple[tuple[str, float], ...]
+    timings: dict[str, float]
+    notice: str
+    query: str
+    t0: float
+
+    def finish(self, comp: Composition, t1: float, answerer_name: str) -> Answer:
+        now = time.perf_counter()
+        timings = self.timings | {"compose": (now - t1) * 1000, "total": (now - self.t0) * 1000}
+        return Answer(
+            question=self.request.question, answer=comp.answer, abstained=not comp.citations,
+            citations=comp.citations, retrieved=self.retrieved, timings_ms=timings,
+            notice="\n".join(x for x in (self.notice, comp.notice) if x), resolved_query=self.query,
+            answerer=comp.answerer or answerer_name, checks=comp.checks,
+        )
 
 
 def _check_history(history: list[Any]) -> list[Turn]:

@@ -157,6 +157,21 @@ def _print_answer(d: dict[str, Any]) -> None:
         con.print(f"    [dim]{escape(c['source_url'])}[/]")
 
 
+def _stream_answer(a: Any, question: str, history: list[dict[str, str]]) -> Any:
+    """Show an LLM's draft as it streams (dimmed), then return the checked Answer."""
+    from assistant import Answer
+
+    streamed = False
+    for item in a.ask_stream(question, history):
+        if isinstance(item, Answer):
+            if streamed:
+                typer.echo("\n" + "─" * 20 + " checked answer " + "─" * 20)
+            return item
+        streamed = True
+        typer.secho(item, nl=False, dim=True)
+    raise RuntimeError("the answerer ended without an answer")
+
+
 @app.command()
 def chat(
     data_dir: DataDir = None,
@@ -181,7 +196,7 @@ def chat(
             history = []
             continue
         try:
-            ans = a.ask(q, history)
+            ans = _stream_answer(a, q, history)
         except QuestionError as e:
             typer.echo(f"error: {e}", err=True)
             continue
