@@ -13,12 +13,13 @@ os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"  # before gradio is imported
 
 import json
 import threading
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import gradio as gr
 
-from assistant import Assistant, QuestionError
+from assistant import Answer, Assistant, QuestionError
 from assistant.index import UnknownPassageError
 from assistant.model import Turn
 from eval import load_cases, run_eval
@@ -34,7 +35,7 @@ EXAMPLES = [
     "Is a change in leadership a good moment to push for reform?",
     "How can treaty-body reviews be used to press the security sector?",
 ]
-ANSWERERS = ["Offline (extractive)"]
+OFFLINE = "Offline (extractive)"
 
 THEME = gr.themes.Default(font=["system-ui", "sans-serif"], font_mono=["monospace"])
 
@@ -51,6 +52,7 @@ CSS = """
   font-size: .85em; font-weight: 600; text-decoration: none !important; cursor: pointer;
   border: 1px solid var(--color-accent); line-height: 1.5; }
 .evaw-chip:hover, .evaw-chip:focus { background: var(--color-accent); color: white !important; }
+.evaw-draft { opacity: .7; }
 .evaw-notice { border-left: 4px solid #d97706; background: #fffbeb; color: #78350f;
   padding: .5em .75em; border-radius: 4px; margin-bottom: .5em; }
 .evaw-sources { display: block; font-size: .85em; opacity: .85; margin-top: .5em; }
@@ -148,17 +150,22 @@ class _Backend:
     def __init__(self, assistant: Assistant | None, settings: Settings | None) -> None:
         if assistant is None and settings is None:
             raise ValueError("build_app needs an Assistant or Settings")
-        self._assistant = assistant
         self.settings = assistant.settings if assistant is not None else settings
+        assert self.settings is not None
+        self.llm_spec = self.settings.llm  # only the model the operator configured at launch
+        self._assistants: dict[str, Assistant] = {}
+        if assistant is not None:
+            self._assistants[assistant.settings.llm] = assistant
         self._lock = threading.Lock()
 
-    def get(self) -> Assistant:
-        if self._assistant is None:
+    def get(self, llm: str = "") -> Assistant:
+        """The Assistant answering offline (llm="") or with the configured model."""
+        if llm not in self._assistants:
             with self._lock:
-                if self._assistant is None:
+                if llm not in self._assistants:
                     assert self.settings is not None
-                    self._assistant = Assistant(self.settings)
-        return self._assistant
+                    self._assistants[llm] = Assistant(replace(self.settings, llm=llm))
+        return self._assistants[llm]
 
     def index_error(self) -> str:
         """"" when the index can be read, else the message to show."""
@@ -174,6 +181,7 @@ def build_app(assistant: Assistant | None, settings: Settings | None = None) -> 
     backend = _Backend(assistant, settings)
     assert backend.settings is not None
     default_k = max(1, min(10, int(backend.settings.top_k)))
+    llm_choice = f"Language model ({backend.llm_spec})"
 
     def history_of(turns: list[dict[str, Any]]) -> list[Turn]:
         hist: list[Turn] = []
@@ -190,22 +198,39 @@ def build_app(assistant: Assistant | None, settings: Settings | None = None) -> 
         return msgs
 
     # -- handlers (no logging of questions anywhere) -------------------------------
-    def respond(question: str, turns: list[dict[str, Any]] | None, top_k: float | None):
+    def respond(question: str, turns: list[dict[str, Any]] | None, top_k: float | None,
+                choice: str | None = None):
+        """A generator: an LLM's draft streams into the chat, then the checked answer
+        replaces it; the offline answerer yields once."""
         turns = list(turns or [])
+        llm = backend.llm_spec if choice == llm_choice and backend.llm_spec else ""
+        skip8 = [gr.skip()] * 8
         try:
             k = int(top_k or default_k)
-            ans = backend.get().ask(question or "", history_of(turns), top_k=k)
+            draft = ""
+            for item in backend.get(llm).ask_stream(question or "", history_of(turns), top_k=k):
+                if isinstance(item, Answer):
+                    ans = item
+                    break
+                draft += item
+                pending = [*messages_of(turns), {"role": "user", "content": R.user_message(question)},
+                           {"role": "assistant", "content": R.draft_message(draft)}]
+                yield (gr.skip(), pending, *skip8[:6])
         except QuestionError as e:
-            return (gr.skip(), gr.skip(), gr.skip(), gr.skip(),
-                    R.error_message(f"Cannot ask that: {e}."), gr.skip(), gr.skip(), gr.skip())
+            yield (*skip8[:4], R.error_message(f"Cannot ask that: {e}."), *skip8[:3])
+            return
         except IndexMissingError:
-            return (gr.skip(), gr.skip(), gr.skip(), gr.skip(), R.error_message(R.NO_INDEX),
-                    gr.skip(), gr.skip(), R.banner(R.NO_INDEX))
+            yield (*skip8[:4], R.error_message(R.NO_INDEX), gr.skip(), gr.skip(), R.banner(R.NO_INDEX))
+            return
+        except ValueError as e:  # the configured model could not be set up
+            yield (*skip8[:4], R.error_message(f"The language model is not available: {e}"),
+                   *skip8[:3])
+            return
         d = ans.to_dict()
         turns.append(d)
         n = len(turns) - 1
-        return ("", messages_of(turns), turns, R.sources_overview(d, n), "",
-                R.latest_markdown(d), R.conversation_markdown(turns), "")
+        yield ("", messages_of(turns), turns, R.sources_overview(d, n), "",
+               R.latest_markdown(d), R.conversation_markdown(turns), "")
 
     def clear():
         return ([], [], R.placeholder("Click a citation chip like [1] to see its passage here."),
@@ -302,10 +327,14 @@ def build_app(assistant: Assistant | None, settings: Settings | None = None) -> 
                         clear_btn = gr.Button("Clear conversation", size="sm",
                                               elem_id="evaw-clear")
                     with gr.Accordion("Settings", open=False, elem_id="evaw-settings"):
-                        gr.Radio(ANSWERERS, value=ANSWERERS[0], label="Answerer",
-                                 info="Answers quote the guidance verbatim, offline.")
-                        gr.Textbox(label="LLM endpoint (coming soon)", interactive=False,
-                                   placeholder="Coming soon — not available yet")
+                        choices = [OFFLINE] + ([llm_choice] if backend.llm_spec else [])
+                        answerer_choice = gr.Radio(
+                            choices, value=choices[-1], label="Answerer", elem_id="evaw-answerer",
+                            info="Offline answers quote the guidance verbatim. A language model "
+                                 "writes fluent answers; every sentence is checked against its "
+                                 "cited passage and unsupported ones are dropped."
+                                 + ("" if backend.llm_spec else " To offer one, start the server "
+                                    "with --llm SPEC or EVAW_LLM."))
                         top_k = gr.Slider(1, 10, value=default_k, step=1,
                                           label="Number of passages to draw on")
                 with gr.Column(scale=2, min_width=300):
@@ -335,7 +364,7 @@ def build_app(assistant: Assistant | None, settings: Settings | None = None) -> 
         # -- wiring ----------------------------------------------------------------
         ask_outputs = [question, chatbot, turns_state, source, status, latest_md, conv_md, banner]
         for trig in (question.submit, ask_btn.click):
-            trig(respond, [question, turns_state, top_k], ask_outputs,
+            trig(respond, [question, turns_state, top_k, answerer_choice], ask_outputs,
                  api_visibility="private", show_progress_on=[chatbot])
         clear_outputs = [chatbot, turns_state, source, status, latest_md, conv_md, question]
         clear_btn.click(clear, None, clear_outputs, api_visibility="private")

@@ -101,6 +101,12 @@ def user_message(question: str) -> str:
     return md_literal(question)
 
 
+def draft_message(text: str) -> str:
+    """A language model's answer while it streams, before it is checked."""
+    return (f'<span class="evaw-draft">{md_literal(text)}</span>\n\n'
+            "*(drafting — each sentence will be checked against the guidance)*")
+
+
 def error_message(text: str) -> str:
     return f'<span class="evaw-error">{md_literal(text)}</span>'
 
