@@ -337,6 +337,9 @@ def eval_calibrate(
 
 
 def main() -> None:
+    from ingest.settings import offline_environment
+
+    offline_environment()
     app()
 
 
