@@ -74,7 +74,7 @@ class IndexView:
         store = self.generation.store()
         self.store_url = self.generation.server_url(chroma_url) if store["store"] == STORE_HTTP else ""
         if self.store_url:
-            http_client(self.store_url)  # unreachable: fail now, with the URL
+            http_client(self.store_url, ping=True)  # unreachable: fail now, with the URL
         elif not (self.generation.chroma_path / "chroma.sqlite3").is_file():
             raise self.generation.damaged("its chroma/ directory is missing")
         self.by_uid = {p.uid: p for p in self.passages}

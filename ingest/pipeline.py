@@ -36,6 +36,7 @@ from ingest.store import (
     ingest_lock,
     new_generation_dir,
     parse_chroma_url,
+    prune,
     publish,
     store_record,
 )
@@ -87,7 +88,7 @@ def ingest(
     data_dir = settings.data_dir
     if settings.chroma_url:  # a bad or unreachable server fails before any work
         parse_chroma_url(settings.chroma_url)
-        http_client(settings.chroma_url)
+        http_client(settings.chroma_url, ping=True)
     with ingest_lock(data_dir):
         old = _usable(current(data_dir), settings)
         old_docs: dict[str, Any] = old.manifest()["documents"] if old else {}
@@ -101,6 +102,7 @@ def ingest(
                 and not rebuild:
             n = sum(d["passages"] for d in old_docs.values())
             assert old is not None
+            prune(data_dir, settings.chroma_url)  # leftovers of a killed ingest go even so
             return IngestReport(old.name, len(old_docs), n, 0, unchanged=sorted(old_docs),
                                 warnings=warnings, seconds=time.perf_counter() - t0)
         if not same_embedders:

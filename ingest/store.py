@@ -61,15 +61,16 @@ def chroma_client(path: Path) -> Any:
 
 
 def parse_chroma_url(url: str) -> tuple[str, int, bool]:
-    """``http://host:port`` (or ``host:port``) -> (host, port, ssl); ValueError when malformed."""
+    """``http://host:port`` (or ``host:port``) -> (host, port, ssl); StoreUnavailableError
+    (a ValueError) when malformed."""
     raw = url.strip()
     parts = urlsplit(raw if "://" in raw else f"http://{raw}")
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError(f"--chroma-url {url!r} is not an http(s)://HOST:PORT address")
+        raise StoreUnavailableError(f"--chroma-url {url!r} is not an http(s)://HOST:PORT address")
     try:
         port = parts.port or (443 if parts.scheme == "https" else 8000)
     except ValueError:
-        raise ValueError(f"--chroma-url {url!r} has an invalid port") from None
+        raise StoreUnavailableError(f"--chroma-url {url!r} has an invalid port") from None
     return parts.hostname, port, parts.scheme == "https"
 
 
@@ -94,11 +95,20 @@ def is_connection_error(err: BaseException) -> bool:
         isinstance(err, ValueError) and "Could not connect" in str(err))
 
 
-def http_client(url: str) -> Any:
-    """One HttpClient per server URL per process (creating one costs a round trip)."""
+def http_client(url: str, ping: bool = False) -> Any:
+    """One HttpClient per server URL per process (creating one costs a round trip);
+    ``ping`` checks that a cached client's server still answers."""
     with _http_lock:
         if url in _http_clients:
-            return _http_clients[url]
+            client = _http_clients[url]
+            if ping:
+                try:
+                    client.heartbeat()
+                except Exception as e:
+                    if is_connection_error(e):
+                        raise unavailable(url, e) from None
+                    raise
+            return client
         import chromadb
 
         host, port, ssl = parse_chroma_url(url)
