@@ -40,8 +40,8 @@ try:
 except ImportError:  # before sentence splitting moved to ingest
     from assistant.text import sentence_spans
 from ingest.settings import Settings
+from tests.assistant.grounding import MARKER, assert_citations_grounded
 
-MARKER = re.compile(r"\[(\d+)\]")
 QUESTIONS = [
     "Would recruiting more women officers actually help?",
     "How can a police act reform be used to address gender-based violence?",
@@ -159,18 +159,10 @@ def assert_checked(a: Assistant, ans: Answer) -> None:
     if ans.abstained:
         assert ans.answer == NOT_COVERED and ans.citations == ()
         return
-    by_marker = {c.marker: c for c in ans.citations}
-    assert sorted(by_marker) == list(range(1, len(by_marker) + 1))
     for unit in re.split(r"\n+|(?<=\][.!?])\s+|(?<=\])\s+", ans.answer.strip()):
         if unit.strip():
             assert MARKER.search(unit), f"uncited: {unit!r} in {ans.answer!r}"
-    for m in MARKER.findall(ans.answer):
-        assert int(m) in by_marker
-    for c in ans.citations:
-        assert c.quote and c.quote in c.text
-        doc = a.document_text(c.doc_id)
-        assert doc[c.start:c.end] == c.text
-        assert doc[c.quote_start:c.quote_end] == c.quote
+    assert_citations_grounded(a, ans)
     if ans.answerer == FALLBACK_NAME:
         assert ans.notice
         return
