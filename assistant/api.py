@@ -175,12 +175,11 @@ class Assistant:
     def document_text(self, doc_id: str) -> str:
         return self.view.doc_text(doc_id)
 
-    def retriever_for_langchain(self, k: int | None = None) -> Any:
+    def as_retriever(self, k: int | None = None) -> Any:
+        """The hybrid retriever as a LangChain ``BaseRetriever`` (like a vector store's)."""
         from assistant.lc import GuidanceRetriever
 
         return GuidanceRetriever(assistant=self, k=k or self.settings.top_k)
-
-    retriever_lc = retriever_for_langchain
 
 
 @dataclass(frozen=True)

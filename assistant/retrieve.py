@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -138,7 +137,3 @@ def _make_query_embedder(name: str, data_dir: Path) -> Embedder:
         return E5Embedder()
     raise ValueError(f"index was built with an unknown embedder: {name}")
 
-
-def describe(r: Retrieval, n: int = 5) -> list[dict[str, Any]]:
-    return [{"passage_id": h.passage.passage_id, "score": h.score, "dense": h.dense, "bm25": h.bm25}
-            for h in r.hits[:n]]

@@ -286,10 +286,3 @@ def _dedupe(passages: list[Passage]) -> list[Passage]:
         out.append(p if k == 0 else replace(p, passage_id=f"{p.passage_id}-{k + 1}"))
     return out
 
-
-def parse_document(text: str, meta: DocumentMeta) -> tuple[list[Passage], list[str]]:
-    """Structured parse, falling back to one passage per paragraph when nothing parses."""
-    passages, warnings = parse_outline(text, meta)
-    if passages:
-        return passages, warnings
-    return [], [*warnings, f"{meta.doc_id}: no passages found"]

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.slow
 
 
 def test_retriever_in_an_lcel_chain(assistant: Assistant) -> None:
-    retriever = assistant.retriever_for_langchain(k=3)
+    retriever = assistant.as_retriever(k=3)
 
     def fmt(docs: list[Document]) -> str:
         return "\n".join(f"[{d.metadata['passage_id']}] {d.page_content}" for d in docs)
