@@ -25,3 +25,12 @@ def test_core_set_meets_quality_thresholds(assistant: Assistant, tmp_path: Path)
         assert o[metric] >= gate[metric], f"{metric} {o[metric]:.3f} < {gate[metric]} ({report})"
     assert o["wrong_abstention_rate"] <= gate["wrong_abstention_rate_max"], report
     assert (tmp_path / "report.html").is_file()
+    # every passage should be reachable: in the top 3 for at least one of its questions
+    reached: dict[str, bool] = {}
+    for line in (tmp_path / "results.jsonl").read_text().splitlines():
+        r = json.loads(line)
+        for g in r["gold"]:
+            reached[g] = reached.get(g, False) or g in r["retrieved"][:3]
+    missing = sorted(g for g, ok in reached.items() if not ok)
+    share = 1 - len(missing) / len(reached)
+    assert share >= gate["passages_reached_top3"], f"passages never in the top 3: {missing}"
