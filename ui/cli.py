@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -21,6 +23,7 @@ Llm = Annotated[str | None, typer.Option(
     "--llm", help="llamacpp:/path/model.gguf or openai:MODEL@http://HOST:PORT/v1 (env EVAW_LLM).")]
 EXIT_BAD_INPUT = 2
 EXIT_NO_INDEX = 3
+EXIT_STORE_UNAVAILABLE = 4
 
 
 def _settings(data_dir: Path | None, **kw: Any) -> Any:
@@ -39,14 +42,33 @@ def _fail(msg: str, code: int = 1) -> None:
 
 def _assistant(data_dir: Path | None, **kw: Any) -> Any:
     from assistant import Assistant
-    from ingest.errors import IndexMissingError
+
+    with _store_errors():
+        try:
+            return Assistant(_settings(data_dir, **kw))
+        except ValueError as e:  # a bad --llm spec or setting (store errors handled above)
+            if _is_store_error(e):
+                raise
+            _fail(str(e), EXIT_BAD_INPUT)
+
+
+def _is_store_error(e: BaseException) -> bool:
+    from ingest.errors import StoreUnavailableError
+
+    return isinstance(e, StoreUnavailableError)
+
+
+@contextlib.contextmanager
+def _store_errors() -> Iterator[None]:
+    """No index / damaged index: exit 3 with what to run; Chroma server down: exit 4."""
+    from ingest.errors import IndexMissingError, StoreUnavailableError
 
     try:
-        return Assistant(_settings(data_dir, **kw))
+        yield
     except IndexMissingError as e:
         _fail(str(e), EXIT_NO_INDEX)
-    except ValueError as e:  # a bad --llm spec or setting
-        _fail(str(e), EXIT_BAD_INPUT)
+    except StoreUnavailableError as e:
+        _fail(str(e), EXIT_STORE_UNAVAILABLE)
 
 
 @app.command()
@@ -58,7 +80,7 @@ def ingest(
     quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
 ) -> None:
     """Parse documents into passages and (re)build the index; unchanged input does nothing."""
-    from ingest.errors import IngestError
+    from ingest.errors import IngestError, StoreUnavailableError
     from ingest.pipeline import ingest as run_ingest
 
     settings = _settings(data_dir, chroma_url=chroma_url)
@@ -66,6 +88,8 @@ def ingest(
         r = run_ingest(paths or None, settings, rebuild=rebuild, progress=not quiet)
     except IngestError as e:
         _fail(str(e), EXIT_BAD_INPUT)
+    except StoreUnavailableError as e:
+        _fail(str(e), EXIT_STORE_UNAVAILABLE)
     except RuntimeError as e:
         _fail(str(e), 1)
     for w in r.warnings:
@@ -131,10 +155,11 @@ def ask(
 
     turns = _load_history(history)
     a = _assistant(data_dir, chroma_url=chroma_url, llm=llm)
-    try:
-        ans = a.ask(question, turns, top_k=top_k)
-    except QuestionError as e:
-        _fail(str(e), EXIT_BAD_INPUT)
+    with _store_errors():
+        try:
+            ans = a.ask(question, turns, top_k=top_k)
+        except QuestionError as e:
+            _fail(str(e), EXIT_BAD_INPUT)
     if as_json:
         sys.stdout.write(json.dumps(ans.to_dict(), ensure_ascii=False, indent=2) + "\n")
     else:
@@ -181,6 +206,7 @@ def chat(
 ) -> None:
     """An interactive conversation; follow-up questions use what was said before."""
     from assistant import QuestionError
+    from ingest.errors import IndexMissingError, StoreUnavailableError
 
     a = _assistant(data_dir, chroma_url=chroma_url, llm=llm)
     history: list[dict[str, str]] = []
@@ -197,8 +223,8 @@ def chat(
             continue
         try:
             ans = _stream_answer(a, q, history)
-        except QuestionError as e:
-            typer.echo(f"error: {e}", err=True)
+        except (QuestionError, IndexMissingError, StoreUnavailableError) as e:
+            typer.echo(f"error: {e}", err=True)  # the conversation goes on
             continue
         _print_answer(ans.to_dict())
         history += [{"role": "user", "content": q}, {"role": "assistant", "content": ans.answer}]

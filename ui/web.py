@@ -24,7 +24,7 @@ from assistant.index import UnknownPassageError
 from assistant.model import Turn
 from eval import load_cases, run_eval
 from eval.runs import bundled_sets, latest_run, new_run_dir
-from ingest.errors import IndexMissingError
+from ingest.errors import IndexMissingError, StoreUnavailableError
 from ingest.settings import Settings
 from ui import web_render as R
 
@@ -144,6 +144,15 @@ DOWNLOAD_JS = "(md) => {" + _TOAST_JS + """
 }"""
 
 
+# What the index or the vector store can raise while serving: the user gets the message
+# (what to run, or which server is unreachable), never a traceback.
+STORE_ERRORS = (IndexMissingError, StoreUnavailableError)
+
+
+def store_message(e: Exception) -> str:
+    return R.NO_INDEX if type(e) is IndexMissingError else str(e)
+
+
 class _Backend:
     """The Assistant, opened lazily so the UI can start (and recover) without an index."""
 
@@ -171,8 +180,8 @@ class _Backend:
         """"" when the index can be read, else the message to show."""
         try:
             self.get().outline()
-        except IndexMissingError:
-            return R.NO_INDEX
+        except STORE_ERRORS as e:
+            return store_message(e)
         return ""
 
 
@@ -219,8 +228,9 @@ def build_app(assistant: Assistant | None, settings: Settings | None = None) -> 
         except QuestionError as e:
             yield (*skip8[:4], R.error_message(f"Cannot ask that: {e}."), *skip8[:3])
             return
-        except IndexMissingError:
-            yield (*skip8[:4], R.error_message(R.NO_INDEX), gr.skip(), gr.skip(), R.banner(R.NO_INDEX))
+        except STORE_ERRORS as e:
+            msg = store_message(e)
+            yield (*skip8[:4], R.error_message(msg), gr.skip(), gr.skip(), R.banner(msg))
             return
         except ValueError as e:  # the configured model could not be set up
             yield (*skip8[:4], R.error_message(f"The language model is not available: {e}"),
@@ -242,8 +252,8 @@ def build_app(assistant: Assistant | None, settings: Settings | None = None) -> 
         pane = data.get("pane", "chat")
         try:
             html = _render_ref(backend, ref, turns or [])
-        except IndexMissingError:
-            html = R.banner(R.NO_INDEX)
+        except STORE_ERRORS as e:
+            html = R.banner(store_message(e))
         if pane == "browse":
             return gr.skip(), html
         return html, gr.skip()
@@ -266,8 +276,8 @@ def build_app(assistant: Assistant | None, settings: Settings | None = None) -> 
             raise gr.Error(f"Unknown evaluation set: {set_name!r}")
         try:
             a = backend.get()
-        except IndexMissingError:
-            raise gr.Error(R.NO_INDEX) from None
+        except STORE_ERRORS as e:
+            raise gr.Error(store_message(e)) from None
         out = new_run_dir(backend.settings.data_dir, Path(set_name).stem)  # type: ignore[union-attr]
         run_eval(load_cases(sets[set_name]), lambda q, h: a.ask(q, h).to_dict(), out,  # type: ignore[arg-type]
                  name=Path(set_name).stem, progress=True,
@@ -287,8 +297,8 @@ def build_app(assistant: Assistant | None, settings: Settings | None = None) -> 
             return backend.get().ask(question or "", history).to_dict()
         except QuestionError as e:
             raise gr.Error(f"Bad question: {e}") from None
-        except IndexMissingError:
-            raise gr.Error(R.NO_INDEX) from None
+        except STORE_ERRORS as e:
+            raise gr.Error(store_message(e)) from None
 
     # -- layout --------------------------------------------------------------------
     with gr.Blocks(title="EVAW guide — cited answers", analytics_enabled=False) as app:
@@ -420,12 +430,13 @@ def launch(app: gr.Blocks, host: str = "127.0.0.1", port: int = 7860, *,
 def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860,
           open_browser: bool = False) -> None:
     """Serve the web UI on ``host:port`` until interrupted (blocking)."""
+    startup_problem = ""
     try:
         assistant: Assistant | None = Assistant(settings)
-    except IndexMissingError:
-        assistant = None
+    except STORE_ERRORS as e:  # serve anyway: the page says what to do, and recovers
+        assistant, startup_problem = None, store_message(e)
     app = build_app(assistant, settings)
     print(f"EVAW guide web UI on http://{host}:{port}/  ({R.PRIVACY})", flush=True)
-    if assistant is None:
-        print(R.NO_INDEX, flush=True)
+    if startup_problem:
+        print(startup_problem, flush=True)
     launch(app, host, port, open_browser=open_browser)

@@ -84,7 +84,7 @@ def test_server_stopped_after_ingest(chroma_server: ChromaServer, tmp_path: Path
     with pytest.raises(StoreUnavailableError, match=chroma_server.url):
         Assistant(settings)
     out = cli("ask", QUESTION, "--data-dir", str(data), "--chroma-url", chroma_server.url)
-    assert out.returncode != 0
+    assert out.returncode == 4
     assert chroma_server.url in out.stderr and "Traceback" not in out.stderr
     assert out.stderr.count("\n") == 1
 
@@ -100,7 +100,7 @@ def test_unreachable_server_on_ingest(tmp_path: Path) -> None:
         ingest([CORPUS], Settings.load(data_dir=data, chroma_url=url), embedders=[], progress=False)
     assert not (data / "generations").exists() or not any((data / "generations").iterdir())
     out = cli("ingest", str(CORPUS), "--data-dir", str(data), "--chroma-url", url, "-q")
-    assert out.returncode == 1, out.stderr
+    assert out.returncode == 4, out.stderr  # EXIT_STORE_UNAVAILABLE
     assert out.stderr.startswith("error: cannot reach the Chroma server at " + url)
     assert "Traceback" not in out.stderr and out.stderr.count("\n") == 1
     bad = cli("ingest", str(CORPUS), "--data-dir", str(data), "--chroma-url", "ftp://x", "-q")

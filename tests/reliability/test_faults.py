@@ -150,3 +150,24 @@ def _get(url: str) -> str:
 
     with urllib.request.urlopen(url, timeout=10) as r:
         return str(r.read().decode("utf-8", "replace"))
+
+
+def test_chat_survives_the_index_disappearing(index_copy: Path) -> None:
+    """A conversation in the terminal: the index is deleted between two questions; the
+    second gets one clear line (what to run), and the chat goes on to a clean exit."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "ui.cli", "chat", "--data-dir", str(index_copy)], cwd=ROOT,
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env=os.environ | {"HF_HUB_OFFLINE": "1", "PYTHONPATH": str(ROOT), "COLUMNS": "200"})
+    assert proc.stdin is not None and proc.stdout is not None
+    proc.stdin.write("wat is a one stop shp\n")
+    proc.stdin.flush()
+    seen = ""
+    deadline = time.monotonic() + 120
+    while "Strategy 3.6" not in seen and time.monotonic() < deadline:
+        seen += proc.stdout.readline()
+    assert "Strategy 3.6" in seen
+    shutil.rmtree(index_copy)
+    _, err = proc.communicate("What about gender desks?\n\n", timeout=120)
+    assert proc.returncode == 0, err
+    assert "error: " in err and "evaw-guide ingest" in err and "Traceback" not in err
