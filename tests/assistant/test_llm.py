@@ -41,6 +41,7 @@ except ImportError:  # before sentence splitting moved to ingest
     from assistant.text import sentence_spans
 from ingest.settings import Settings
 from tests.assistant.grounding import MARKER, assert_citations_grounded
+from tests.servers import free_port
 
 QUESTIONS = [
     "Would recruiting more women officers actually help?",
@@ -52,12 +53,6 @@ QUESTIONS = [
 
 
 # -- fixtures --------------------------------------------------------------------------
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def smollm2() -> Path:
     pytest.importorskip("llama_cpp")
@@ -77,7 +72,7 @@ def llama_assistant(guidance_data_dir: Path, llama_answerer: LLMAnswerer) -> Ass
 @pytest.fixture(scope="module")
 def llm_server(smollm2: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A real OpenAI-compatible server (llama_cpp.server) serving SmolLM2 on a free port."""
-    port = _free_port()
+    port = free_port()
     log_path = tmp_path_factory.mktemp("llm_server") / "server.log"
     log = log_path.open("wb")  # a file, not a pipe: llama.cpp logs ~200 kB at start-up
     proc = subprocess.Popen(
@@ -325,7 +320,7 @@ def test_openai_streaming(assistant: Assistant, openai_assistant: Assistant) -> 
 
 @pytest.mark.slow
 def test_endpoint_down_falls_back_quickly(assistant: Assistant) -> None:
-    port = _free_port()  # nothing listens here
+    port = free_port()  # nothing listens here
     ans = build_llm_answerer(f"openai:any@http://127.0.0.1:{port}/v1", assistant.retriever,
                              assistant.extractive, timeout_s=10)
     t = time.perf_counter()

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import time
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.servers import free_port, wait_http
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -28,26 +27,6 @@ class Server:
     app: Any
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def wait_until_up(url: str, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    last: Exception | None = None
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(url, timeout=5) as r:
-                if r.status == 200:
-                    return
-        except OSError as e:
-            last = e
-        time.sleep(0.2)
-    raise RuntimeError(f"server at {url} did not answer within {timeout}s: {last}")
-
-
 def start_server(assistant: Any, settings: Any = None) -> Server:
     from ui.web import build_app, launch
 
@@ -55,7 +34,7 @@ def start_server(assistant: Any, settings: Any = None) -> Server:
     port = free_port()
     launch(app, "127.0.0.1", port, prevent_thread_lock=True)
     url = f"http://127.0.0.1:{port}/"
-    wait_until_up(url)
+    wait_http(url)
     return Server(url=url, port=port, app=app)
 
 

@@ -10,6 +10,8 @@ from typing import Any
 
 import pytest
 
+from tests.servers import free_port
+
 pytestmark = pytest.mark.slow
 
 QUESTION = "Would recruiting more women officers help?"
@@ -135,7 +137,7 @@ def test_serve_runs_the_app_until_stopped(ui_data_dir: Any) -> None:
     import time
     from pathlib import Path
 
-    port = _free_port()
+    port = free_port()
     code = ("import sys; from ingest.settings import Settings; from ui.web import serve; "
             "serve(Settings.load(data_dir=sys.argv[1]), port=int(sys.argv[2]))")
     root = Path(__file__).resolve().parents[2]
@@ -162,7 +164,3 @@ def test_serve_runs_the_app_until_stopped(ui_data_dir: Any) -> None:
     assert QUESTION not in out  # questions are not logged
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
