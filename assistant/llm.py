@@ -17,6 +17,7 @@ is ``llamacpp:/path/model.gguf``, ``llamacpp:smollm2`` (the packaged SmolLM2-135
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import contextvars
 import os
@@ -170,8 +171,19 @@ def load_llama(model_path: str, n_ctx: int = 4096,
 
             llm = Llama(model_path=key, n_ctx=n_ctx, n_threads=n_threads or max(1, os.cpu_count() or 1),
                         seed=0, verbose=False)
+            if not _LOADED:
+                atexit.register(_close_models)
             _LOADED[key] = (llm, threading.Lock())
         return _LOADED[key]
+
+
+def _close_models() -> None:
+    """Free models while llama_cpp's module globals still exist: left to ``__del__`` at
+    interpreter teardown, llama-cpp-python 0.3.36 prints a TypeError traceback."""
+    with _LOADED_LOCK:
+        for llm, _ in _LOADED.values():
+            llm.close()
+        _LOADED.clear()
 
 
 _ROLES = {"system": "system", "human": "user", "ai": "assistant"}
@@ -252,8 +264,8 @@ _MARKER_GROUP = re.compile(r"[\[【]\s*(?:passages?\s*)?(\d{1,2}(?:\s*(?:,|;|and
                            re.IGNORECASE)
 _MARKER = re.compile(r"\[(\d+)\]")
 _MARKERS_AFTER_END = re.compile(r"([.!?])((?:\s*\[\d+\])+)")
-_LABEL_PREFIX = re.compile(r"^((?:\[\d+\]\s*)*)(?:entry point|strategy)\s+\d+(?:\.\d+)*\s*[—–:-]\s*",
-                           re.IGNORECASE)
+_LABEL_PREFIX = re.compile(
+    r"^((?:\[\d+\]\s*)*)(?:entry point|strategy(?: area)?)\s+\d+(?:\.\d+)*\s*[—–:-]\s*", re.IGNORECASE)
 _ABSTAIN = re.compile(r"(?:guidance|passages?)\s+(?:does|do)\s+not\s+(?:cover|answer|address|mention)",
                       re.IGNORECASE)
 

@@ -208,6 +208,15 @@ def test_split_claims_reads_marker_styles() -> None:
     ]
 
 
+def test_split_claims_drops_copied_or_invented_heading_numbers() -> None:
+    """A model that writes "Strategy area 4.5 — …" (no such heading) must not get that
+    reference shown: only the claim itself is checked and displayed."""
+    claims = split_claims("- Strategy area 4.5 — Creating a strong legal framework [2]\n"
+                          "Entry point 1.3: Consult women's groups [1]. Strategy 2.4 - Train staff [3]")
+    assert [c.text for c in claims] == [
+        "Creating a strong legal framework", "Consult women's groups.", "Train staff"]
+
+
 # -- the checker on real passages with hand-written sentences ---------------------------------
 @pytest.mark.slow
 def test_checker_keeps_supported_drops_unsupported_and_removes_invented_markers(assistant: Assistant) -> None:
