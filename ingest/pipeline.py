@@ -106,6 +106,11 @@ def ingest(
             return IngestReport(old.name, len(old_docs), n, 0, unchanged=sorted(old_docs),
                                 warnings=warnings, seconds=time.perf_counter() - t0)
         if not same_embedders:
+            # vectors of other models cannot be carried over: re-read documents ingested
+            # earlier from other paths (still on disk) so a model swap loses none of them
+            named = {d.meta.doc_id for d in parsed}
+            parsed += [parse_file(Path(info["path"]), settings) for k, info in old_docs.items()
+                       if k not in named and Path(info["path"]).is_file()]
             plan = _plan(parsed, {} if old is None else old_docs, True) | {"kept": {}}
         report = _build(plan, old if same_embedders else None, embs, settings, progress)
         report.warnings = warnings

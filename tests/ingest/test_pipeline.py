@@ -121,3 +121,19 @@ def test_removed_file_leaves_the_index(corpus: Path, tmp_path: Path, embedders: 
     r = ingest([corpus], s, embedders=embedders, progress=False)
     assert r.removed == ["field-notes"] and r.documents == 1
     assert not any(p.startswith("field-notes#") for p in Assistant.open(s.data_dir).view.by_uid)
+
+
+def test_changing_embedders_keeps_documents_added_from_elsewhere(corpus: Path, tmp_path: Path,
+                                                                   embedders: list) -> None:
+    s = Settings.load(data_dir=tmp_path / "data")
+    extra = corpus / "field-notes.md"
+    moved = tmp_path / "elsewhere" / "field-notes.md"
+    moved.parent.mkdir()
+    extra.rename(moved)
+    ingest([corpus, moved], s, embedders=embedders, progress=False)
+    minilm_only = [e for e in embedders if e.name == "all-MiniLM-L6-v2"]
+    r = ingest([corpus], s, embedders=minilm_only, progress=False)  # a different model set
+    assert r.documents == 2 and r.embedded == r.passages
+    a = Assistant.open(s.data_dir)
+    assert a.view.embedder_names == ["all-MiniLM-L6-v2"]
+    assert any(uid.startswith("field-notes#") for uid in a.view.by_uid)
