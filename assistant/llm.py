@@ -25,7 +25,7 @@ import queue
 import re
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -42,13 +42,9 @@ from assistant.answerer import Answerer, AnswerRequest, Composition
 from assistant.model import Citation, Turn
 from assistant.retrieve import Hit
 from assistant.text import tokens
-
-try:
-    from ingest.sentences import sentence_spans
-except ImportError:  # before sentence splitting moved to ingest
-    from assistant.text import sentence_spans
 from ingest.embed import MINILM_NAME, Embedder
 from ingest.model import Passage
+from ingest.sentences import sentence_spans
 
 NOT_COVERED = "The guidance does not cover this question."
 UNVERIFIED_NOTICE = ("The model's answer could not be verified against the guidance; "
@@ -317,6 +313,9 @@ class SupportChecker:
     sentence, and the share of the sentence's content tokens that occur in the passage."""
 
     embedder: Embedder
+    # sentence spans and vectors written at ingest (IndexView.sentence_vectors), so
+    # checking an answer does not embed passage text again
+    stored: Mapping[str, tuple[list[tuple[int, int]], np.ndarray]] = field(default_factory=dict)
     sim_threshold: float = SIM_THRESHOLD
     overlap_threshold: float = OVERLAP_THRESHOLD
     _spans: dict[str, list[tuple[int, int]]] = field(default_factory=dict, repr=False)
@@ -326,9 +325,13 @@ class SupportChecker:
     def _prepare(self, p: Passage) -> None:
         if p.uid in self._vectors:
             return
-        spans = sentence_spans(p.text) or [(0, len(p.text))]
+        if p.uid in self.stored:
+            spans, vectors = self.stored[p.uid]
+        else:
+            spans = sentence_spans(p.text) or [(0, len(p.text))]
+            vectors = self.embedder.embed_documents([p.text[s:e] for s, e in spans])
         self._spans[p.uid] = spans
-        self._vectors[p.uid] = self.embedder.embed_documents([p.text[s:e] for s, e in spans])
+        self._vectors[p.uid] = vectors
         self._vocab[p.uid] = set(tokens(p.text)) | set(tokens(p.label))
 
     def embed(self, sentences: list[str]) -> np.ndarray:
@@ -636,7 +639,7 @@ def build_llm_answerer(spec: str, retriever: Any, fallback: Answerer, timeout_s:
         raise ValueError(f"the LLM timeout must be positive, got {timeout_s!r}")
     if unsupported not in ("drop", "flag"):
         raise ValueError("unsupported must be 'drop' or 'flag'")
-    checker = SupportChecker(retriever.embedder(MINILM_NAME))
+    checker = SupportChecker(retriever.embedder(MINILM_NAME), stored=retriever.view.sentence_vectors)
     if parsed.kind == "llamacpp":
         load_llama(parsed.model)  # load now, not inside the first answer's timeout
     return LLMAnswerer(parsed, chat_model(parsed, timeout_s), checker, fallback, timeout_s, unsupported)

@@ -28,13 +28,9 @@ from assistant.index import IndexView
 from assistant.llm import SupportChecker
 from assistant.retrieve import HybridRetriever
 from assistant.text import tokens
-
-try:
-    from ingest.sentences import sentence_spans
-except ImportError:  # before sentence splitting moved to ingest
-    from assistant.text import sentence_spans
 from ingest.embed import MINILM_NAME
 from ingest.model import Passage
+from ingest.sentences import sentence_spans
 from ingest.settings import Settings
 
 TARGET_FAR = 0.02

@@ -81,13 +81,13 @@ class NaivePipeline:
         self._spans: dict[str, list[_Span]] = {}
         docs = []
         for src in parse_corpus(corpus_files):
-            self._spans[src.doc_id] = [
-                _Span(src.doc_id, p.passage_id, p.label, p.source_url, p.start, p.end)
+            self._spans[src.meta.doc_id] = [
+                _Span(src.meta.doc_id, p.passage_id, p.label, p.source_url, p.start, p.end)
                 for p in src.passages
             ]
             url = src.passages[0].source_url if src.passages else ""
             docs += splitter.create_documents(
-                [src.text], metadatas=[{"doc_id": src.doc_id, "source_url": url}]
+                [src.text], metadatas=[{"doc_id": src.meta.doc_id, "source_url": url}]
             )
         self.n_chunks = len(docs)
         self._embeddings = HuggingFaceEmbeddings(model_name=str(minilm_path()))

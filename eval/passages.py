@@ -7,36 +7,22 @@ indexes; evaluation never re-implements the parser.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
-from ingest.model import Passage
+from ingest.model import ParsedDocument
 
 DEFAULT_CORPUS = Path(__file__).resolve().parent.parent / "corpus"
-MAX_BYTES = 50 * 1024 * 1024
 
 
-@dataclass(frozen=True)
-class SourcePassages:
-    """One parsed document: its text (offsets point into it) and its passages."""
+def parse_corpus(corpus_files: Sequence[str | Path]) -> list[ParsedDocument]:
+    """Parse every document exactly as ingest does (same discovery, size limit, reader and
+    parser), so gold ids and offsets are those the assistant indexes."""
+    from ingest.pipeline import parse_file
+    from ingest.settings import Settings
+    from ingest.sources import discover
 
-    path: Path
-    doc_id: str
-    text: str
-    passages: tuple[Passage, ...]
-
-
-def parse_corpus(corpus_files: Sequence[str | Path]) -> list[SourcePassages]:
-    """Parse every document (directories are expanded like the ingest step does)."""
-    from ingest.parse_outline import parse_outline
-    from ingest.sources import discover, read_source
-
-    out: list[SourcePassages] = []
-    for f in discover([Path(p) for p in corpus_files]):
-        src = read_source(f, MAX_BYTES)
-        passages, _warnings = parse_outline(src.text, src.meta)
-        out.append(SourcePassages(f, src.meta.doc_id, src.text, tuple(passages)))
-    return out
+    settings = Settings.load()
+    return [parse_file(f, settings) for f in discover([Path(p) for p in corpus_files])]
 
 
 def passage_ids(corpus_files: Sequence[str | Path] = (DEFAULT_CORPUS,)) -> list[str]:
