@@ -49,6 +49,10 @@ class Answer:
     resolved_query: str = ""  # what was searched after resolving a follow-up
     answerer: str = "extractive"
     checks: tuple[dict[str, Any], ...] = ()
+    # what the question asks that the cited guidance does not address (empty when fully
+    # covered); with ``abstained`` it names the focus the guidance says nothing about
+    gaps: tuple[str, ...] = ()
+    coverage: Literal["covered", "partial", "not_covered"] = "covered"
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -63,6 +67,8 @@ class Answer:
             "resolved_query": self.resolved_query,
             "answerer": self.answerer,
             "checks": list(self.checks),
+            "gaps": list(self.gaps),
+            "coverage": self.coverage,
         }
 
 
