@@ -5,20 +5,26 @@ from __future__ import annotations
 import re
 import threading
 import time
+
+import numpy as np
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from assistant.answerability import AnswerabilityJudge, Cited, Verdict, not_covered_text
 from assistant.answerer import Answerer, AnswerRequest, Composition, Part, StreamingAnswerer
 from assistant.compose import ExtractiveAnswerer
 from assistant.coverage import CALIBRATION_FILE, CoverageModel
-from assistant.followup import resolve
+from assistant.conversation import CitationFinder, focus_retrieval
+from assistant.followup import ConversationResolver, FollowUpResolver, Resolution
 from assistant.index import IndexView
 from assistant.model import Answer, QuestionError, Turn
 from assistant.retrieve import FusionConfig, HybridRetriever, Retrieval
-from assistant.safety import SAFETY_NOTE, is_personal_disclosure
+from assistant.focus import find_focus
+from assistant.safety import SAFETY_NOTE, SAFETY_NOTE_MORE, is_personal_disclosure
 from assistant.text import clean_question, tokens
+from ingest.embed import MINILM_NAME
 from ingest.model import Passage
 from ingest.settings import Settings, offline_environment
 
@@ -34,10 +40,12 @@ class Assistant:
     """Answers questions from the live index; reopens it when ingest publishes a new one."""
 
     def __init__(self, settings: Settings, answerer: Answerer | None = None,
-                 coverage: CoverageModel | None = None, fusion: FusionConfig | None = None) -> None:
+                 coverage: CoverageModel | None = None, fusion: FusionConfig | None = None,
+                 resolver: FollowUpResolver | None = None) -> None:
         offline_environment()
         self.settings = settings
         self._fusion = fusion
+        self._given_resolver = resolver
         self._lock = threading.Lock()
         self._open_index()
         self._answerer = answerer
@@ -54,6 +62,12 @@ class Assistant:
         self.view = IndexView(self.settings.data_dir, self.settings.chroma_url)
         self.retriever = HybridRetriever(self.view, self._fusion)
         self.extractive = ExtractiveAnswerer(self.retriever)
+        minilm = self.retriever.embedder(MINILM_NAME) if MINILM_NAME in self.view.embedder_names else None
+        self.judge = AnswerabilityJudge(
+            minilm.embed_documents if minilm else (lambda texts: np.zeros((len(texts), 384))),
+            self.view.passages)
+        self.resolver: FollowUpResolver = self._given_resolver or ConversationResolver(
+            CitationFinder(self.view.passages))
 
     def _fresh(self) -> None:
         """Pick up a newly published index generation (ingest ran while we serve)."""
@@ -128,22 +142,47 @@ class Assistant:
         q = self.check_question(question)
         turns = _check_history(history or [])
         k = top_k or self.settings.top_k
-        query, history_query = resolve(q, turns)
-        main = self.retrieve(query, history_query)
-        notice = SAFETY_NOTE if is_personal_disclosure(q) else ""
+        resolution = self.resolver(q, turns)
+        query = resolution.query
+        main = self._focused(self.retrieve(query), resolution)
+        disclosure = is_personal_disclosure(q)
+        notice = SAFETY_NOTE if disclosure else ""
+        focus = find_focus(query if resolution.kind == "what-about" else q)
         retrieved = tuple((h.passage.passage_id, h.score) for h in main.hits[:k])
         timings = dict(main.timings_ms)
         timings["retrieve"] = (time.perf_counter() - t0) * 1000
         if not self.is_covered(main):
+            gaps = tuple(a.text for a in focus.aspects)
+            near = () if disclosure else main.hits[:3]
             return Answer(
-                question=q, answer=NOT_COVERED, abstained=True, retrieved=retrieved,
+                question=q, answer=not_covered_text(gaps), abstained=True, retrieved=retrieved,
                 timings_ms=timings | {"total": (time.perf_counter() - t0) * 1000}, notice=notice,
-                suggestions=tuple(h.passage.label for h in main.hits[:3]), resolved_query=query,
-                answerer=self.answerer.name,
+                suggestions=tuple(h.passage.label for h in near),
+                suggested_ids=tuple(h.passage.uid for h in near), resolved_query=query,
+                answerer=self.answerer.name, gaps=gaps, coverage="not_covered",
+                followup=resolution.followup,
             )
-        parts = self._parts(q, query, main) if not history_query else (Part(query, main),)
+        parts = self._parts(q, query, main) if not resolution.followup else (Part(query, main),)
         return _Prepared(AnswerRequest(q, tuple(turns), parts, k), retrieved, timings, notice,
-                         query, t0)
+                         query, t0, resolution, self._judge_fn(q, query, focus, disclosure))
+
+    def _judge_fn(self, q: str, query: str, focus: Any, disclosure: bool) -> Any:
+        def judge(comp: Composition) -> Verdict:
+            vectors = self.view.sentence_vectors
+            cited = []
+            for c in comp.citations:
+                p = self.view.by_uid.get(f"{c.doc_id}#{c.passage_id}")
+                if p is not None:
+                    cited.append(Cited(p, c.quote, vectors.get(p.uid, (None, None))[1]))
+            return self.judge.judge(q, cited, focus, context=query)
+        judge.disclosure = disclosure  # type: ignore[attr-defined]
+        return judge
+
+    def _focused(self, r: Retrieval, resolution: Resolution) -> Retrieval:
+        """Keep a follow-up near what it refers to: an ordinal names one passage outright;
+        "that"/"why"/ellipsis lean on the previous answer's passages more gently."""
+        weight = 3.0 if resolution.kind == "ordinal" else 0.5
+        return focus_retrieval(r, resolution.focus, self.view.by_uid, weight=weight)
 
     def is_covered(self, r: Retrieval) -> bool:
         if self.coverage is None:
@@ -190,16 +229,31 @@ class _Prepared:
     notice: str
     query: str
     t0: float
+    resolution: Resolution | None = None
+    judge: Any = None  # Composition -> Verdict
+
 
     def finish(self, comp: Composition, t1: float, answerer_name: str) -> Answer:
+        verdict = self.judge(comp) if self.judge and comp.citations else Verdict(
+            "covered" if comp.citations else "not_covered", ())
         now = time.perf_counter()
         timings = self.timings | {"compose": (now - t1) * 1000, "total": (now - self.t0) * 1000}
+        followup = bool(self.resolution and self.resolution.followup)
+        common = dict(question=self.request.question, retrieved=self.retrieved, resolved_query=self.query,
+                      answerer=comp.answerer or answerer_name, followup=followup)
+        if verdict.coverage == "not_covered" or not comp.citations:
+            disclosure = bool(getattr(self.judge, "disclosure", False))
+            near = () if disclosure else comp.citations
+            return Answer(
+                answer=not_covered_text(verdict.gaps), abstained=True, timings_ms=timings,
+                notice=self.notice, suggestions=tuple(c.label for c in near),
+                suggested_ids=tuple(f"{c.doc_id}#{c.passage_id}" for c in near),
+                gaps=verdict.gaps, coverage="not_covered", **common)  # type: ignore[arg-type]
+        notice = self.notice + (" " + SAFETY_NOTE_MORE if self.notice else "")
         return Answer(
-            question=self.request.question, answer=comp.answer, abstained=not comp.citations,
-            citations=comp.citations, retrieved=self.retrieved, timings_ms=timings,
-            notice="\n".join(x for x in (self.notice, comp.notice) if x), resolved_query=self.query,
-            answerer=comp.answerer or answerer_name, checks=comp.checks,
-        )
+            answer=comp.answer, abstained=False, citations=comp.citations, timings_ms=timings,
+            notice="\n".join(x for x in (notice, comp.notice) if x), checks=comp.checks,
+            gaps=verdict.gaps, coverage=verdict.coverage, **common)  # type: ignore[arg-type]
 
 
 def _check_history(history: list[Any]) -> list[Turn]:
@@ -210,5 +264,9 @@ def _check_history(history: list[Any]) -> list[Turn]:
         if not isinstance(t, dict) or t.get("role") not in ("user", "assistant") \
                 or not isinstance(t.get("content"), str):
             raise QuestionError(f"history turn {i} must be {{'role': 'user'|'assistant', 'content': str}}")
-        out.append({"role": t["role"], "content": clean_question(t["content"])[:20000]})
+        turn: Turn = {"role": t["role"], "content": clean_question(t["content"])[:20000]}
+        cites = t.get("citations")
+        if isinstance(cites, list) and all(isinstance(c, str) for c in cites):
+            turn["citations"] = [c[:200] for c in cites[:50]]
+        out.append(turn)
     return out

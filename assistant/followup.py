@@ -1,42 +1,237 @@
-"""Follow-up questions: decide whether a question leans on the conversation, and build
-the stand-alone query that retrieval should use."""
+"""Follow-up questions: does a question lean on the conversation, and if so on what?
+
+The decision is made from whether the question can stand alone, not from the presence of
+a pronoun: "how can civil society hold the police accountable for how *they* respond?"
+names its own antecedent ("the police") and is a new question. A question leans on the
+conversation when
+
+* it refers to the previous answer explicitly ("the second one you mentioned", "the last
+  point", "you said");
+* it opens with a continuation that has no content of its own ("what about X?", "why?",
+  "how so?", "what else?", "tell me more");
+* a pronoun or demonstrative comes before any content word of its own ("why does *that*
+  matter?", "how do *they* recruit?"), so its antecedent must be in the conversation; or
+* it has almost no content words ("In rural areas?").
+
+Resolution produces a compact stand-alone query (the question plus the previous turn's
+*topic*, never the whole previous exchange, so a new question is not swamped) and the
+passages the question refers to: the previous answer's citations in order (for "that",
+"why", ellipsis), the one an ordinal names ("the second one"), or none.
+
+The words used here are closed-class function words of English, Spanish and French
+(pronouns, ordinals, discourse openers), not topic words, so they carry to any page.
+"""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Literal, Protocol
 
 from assistant.model import Turn
-from assistant.text import tokens
+from assistant.text import fold, tokens
 
-_ANAPHORA = re.compile(
-    r"\b(that|this|it|its|they|them|their|those|these|there|such|the same|same thing|above|"
-    r"latter|former|ça|cela|ceci|eso|esto|esa|ese|ello)\b",
-    re.IGNORECASE,
+Kind = Literal["standalone", "pronoun", "ellipsis", "ordinal", "what-about", "why"]
+
+_ORDINALS = {
+    "first": 0, "1st": 0, "second": 1, "2nd": 1, "third": 2, "3rd": 2, "fourth": 3, "4th": 3,
+    "fifth": 4, "5th": 4, "last": -1, "final": -1, "latter": -1, "former": 0,
+    "primero": 0, "primera": 0, "segundo": 1, "segunda": 1, "tercero": 2, "tercera": 2,
+    "ultimo": -1, "ultima": -1, "premier": 0, "premiere": 0, "deuxieme": 1, "second.": 1,
+    "troisieme": 2, "dernier": -1, "derniere": -1,
+}
+_REFERENT_NOUN = (
+    r"(?:one|point|item|thing|option|idea|bullet|area|strategy|entry point|measure|"
+    r"example|suggestion|part|citation|source|reference|punto|cosa|opcion|idee|element|"
+    r"chose|mesure)"
 )
-_CONTINUATION = re.compile(
-    r"^\s*(and|but|so|also|what about|how about|why|how so|tell me more|more on|y|et|pourquoi|por qué)\b",
-    re.IGNORECASE,
+_ORDINAL_REF = re.compile(
+    r"\b(?:the|that|el|la|le|lo)\s+(?P<ord>" + "|".join(re.escape(k) for k in _ORDINALS) + r")\b"
+    r"(?P<noun>\s+" + _REFERENT_NOUN + r"s?)?"
+    r"|\b(?:number|point|item|no\.?|numero|punto)\s*(?P<num>[1-9])\b|\[(?P<mark>[1-9])\]",
 )
+_BACK_REF = re.compile(
+    r"\byou (?:just )?(?:mentioned|said|listed|cited|quoted|described)\b|\bmentioned (?:above|earlier)\b"
+    r"|\b(?:as )?above\b|\bmencionaste\b|\bdijiste\b|\bvous avez (?:mentionne|dit)\b|\btu as (?:mentionne|dit)\b",
+)
+_WHAT_ABOUT = re.compile(
+    r"^\W*(?:(?:and|but|so|ok(?:ay)?|right)\W+)?(?:what|how) about\b\W*(?P<x>.*)$"
+    r"|^\W*(?:y|e)\s+(?:que hay de|qué hay de|que pasa con|qué pasa con|en cuanto a)\b\W*(?P<xes>.*)$"
+    r"|^\W*(?:et\s+)?(?:qu'en est-il de|qu'en est il de|et pour|et pour ce qui est de|et concernant)\b\W*(?P<xfr>.*)$",
+)
+_WHY = re.compile(
+    r"^\W*(?:(?:and|but|so|ok(?:ay)?)\W+)?(?:why|how so|how come|in what way|for what reason|"
+    r"what for|what is the point|what's the point)\b"
+    r"|^\W*(?:y\s+)?por ?que\b|^\W*(?:et\s+)?pourquoi\b",
+)
+_MORE = re.compile(
+    r"^\W*(?:(?:and|but|so|ok(?:ay)?)\W+)?(?:what else|anything else|tell me more|more on|more about|"
+    r"go on|say more|elaborate|expand on|explain|can you explain|any more|y que mas|que mas|"
+    r"quoi d'autre|dis m'en plus|dites m'en plus)\b",
+)
+_OPENER = re.compile(r"^\W*(?:and|but|so|also|then|y|et|e|mais|pero)\b")
+_ANAPHORS = frozenset("""
+it its they them their theirs that this these those such same he she him her
+eso esto esa ese ello ellos ellas estos estas esos esas alli
+cela ceci ca ils elles leur leurs ceux celles celui celle la-bas
+""".split())
+# "what does it say about …": "it" is the guidance, not a referent in the conversation
+_ABOUT_THE_GUIDANCE = re.compile(
+    r"\b(?:does|do|did|would|could|can)\s+(?:it|they|(?:this|the) (?:guidance|page|document|text|module))\s+"
+    r"(?:say|says|recommend|suggest|mention|propose|advise|cover|talk|tell)\b",
+)
+# expletive "it" ("is it worth …", "is it true that …") refers to nothing
+_EXPLETIVE = re.compile(r"\bit(?:'s|\s+is|\s+was|\s+be)?\s+(?:[a-z]+\s+){0,2}(?:to|that|if|whether)\b")
+_WORD = re.compile(r"[a-z0-9']+")
 
 
-def last_turns(history: list[Turn]) -> tuple[str, str]:
-    """The most recent user question and assistant answer in the history."""
-    user = next((t["content"] for t in reversed(history) if t["role"] == "user"), "")
-    bot = next((t["content"] for t in reversed(history) if t["role"] == "assistant"), "")
-    return user, bot
+@dataclass(frozen=True)
+class PriorTurn:
+    """What a previous exchange was about: its stand-alone query and what it cited."""
+
+    query: str
+    cited: tuple[str, ...]  # passage uids, in marker order
+    answer: str
 
 
-def is_follow_up(question: str, history: list[Turn]) -> bool:
-    if not any(t["role"] == "user" for t in history):
-        return False
-    few_content_words = len(tokens(question)) <= 3
-    return bool(_ANAPHORA.search(question) or _CONTINUATION.search(question) or few_content_words)
+@dataclass(frozen=True)
+class Resolution:
+    query: str  # stand-alone query for retrieval
+    followup: bool
+    kind: Kind
+    focus: tuple[str, ...] = ()  # passage uids the question refers to
+    previous: PriorTurn | None = None
+
+    @property
+    def wants_reasons(self) -> bool:
+        return self.kind == "why"
 
 
-def resolve(question: str, history: list[Turn]) -> tuple[str, str]:
-    """(query for retrieval, text of the previous answer to keep the topic close)."""
-    if not is_follow_up(question, history):
-        return question, ""
-    prev_q, prev_a = last_turns(history)
-    prev_a = re.sub(r"\[\d+\]", "", prev_a)
-    return f"{prev_q} {question}".strip(), f"{prev_q} {prev_a}".strip()
+class FollowUpResolver(Protocol):
+    def __call__(self, question: str, history: Sequence[Turn]) -> Resolution: ...
+
+
+CitationFinder = Callable[[Turn], tuple[str, ...]]
+
+
+class ConversationResolver:
+    """The default resolver. ``cited_in`` maps an assistant turn to the passages it cited
+    (from the turn's ``citations`` when the front end kept them, else by finding the
+    quoted sentences in the index)."""
+
+    def __init__(self, cited_in: CitationFinder, topic_words: int = 8) -> None:
+        self.cited_in = cited_in
+        self.topic_words = topic_words
+
+    def __call__(self, question: str, history: Sequence[Turn]) -> Resolution:
+        previous = self._previous(history)
+        if previous is None:
+            return Resolution(question, False, "standalone")
+        return resolve_against(question, previous, self.topic_words)
+
+    def _previous(self, history: Sequence[Turn]) -> PriorTurn | None:
+        """Replay the conversation so a chain of follow-ups keeps its topic."""
+        prior: PriorTurn | None = None
+        pending: str | None = None
+        for t in history:
+            if t["role"] == "user":
+                if pending is not None:  # a question with no recorded answer
+                    prior = self._turn(pending, prior, None)
+                pending = t["content"]
+            elif pending is not None:
+                prior = self._turn(pending, prior, t)
+                pending = None
+        if pending is not None:
+            prior = self._turn(pending, prior, None)
+        return prior
+
+    def _turn(self, question: str, prior: PriorTurn | None, answer: Turn | None) -> PriorTurn:
+        query = question if prior is None else resolve_against(question, prior, self.topic_words).query
+        cited = self.cited_in(answer) if answer is not None else ()
+        return PriorTurn(query, cited, answer["content"] if answer else "")
+
+
+def resolve_against(question: str, previous: PriorTurn, topic_words: int = 8) -> Resolution:
+    q = fold(question)
+    topic = _topic(previous.query, topic_words)
+    m = _ORDINAL_REF.search(q)
+    explicit = m is not None and bool(m.group("noun") or m.group("num") or m.group("mark")
+                                      or m.group("ord") in ("latter", "former") or _BACK_REF.search(q))
+    if m and explicit and previous.cited:
+        index = _ordinal_index(m)
+        if index is not None and -len(previous.cited) <= index < len(previous.cited):
+            uid = previous.cited[index]
+            rest = _ORDINAL_REF.sub(" ", q)
+            rest = _BACK_REF.sub(" ", rest)
+            return Resolution(_join(rest, topic), True, "ordinal", (uid,), previous)
+    wa = _WHAT_ABOUT.match(q)
+    if wa:
+        x = next((g for g in (wa.group("x"), wa.group("xes"), wa.group("xfr")) if g), "").strip(" ?.!")
+        if x:
+            return Resolution(_swap_object(previous.query, x), True, "what-about", (), previous)
+    if _WHY.match(q) and _content_count(q) <= 4:
+        return Resolution(_join(question, topic), True, "why", previous.cited, previous)
+    if _MORE.match(q) or _content_count(q) <= 1 or (_OPENER.match(q) and _content_count(q) <= 3):
+        return Resolution(_join(question, topic), True, "ellipsis", previous.cited, previous)
+    if _BACK_REF.search(q) or _dangling_anaphor(q):
+        return Resolution(_join(question, topic), True, "pronoun", previous.cited, previous)
+    return Resolution(question, False, "standalone", (), previous)
+
+
+def is_follow_up(question: str, history: Sequence[Turn]) -> bool:
+    """Text-only decision (no index needed): does ``question`` lean on ``history``?"""
+    return ConversationResolver(lambda _t: ())(question, history).followup
+
+
+def _dangling_anaphor(q: str) -> bool:
+    """A pronoun or demonstrative before any content word of the question's own: its
+    antecedent can only be in the conversation."""
+    q = _EXPLETIVE.sub(" ", _ABOUT_THE_GUIDANCE.sub(" ", q))
+    for w in _WORD.findall(q):
+        w = w.strip("'")
+        if w in _ANAPHORS:
+            return True
+        if tokens(w):  # a content word came first: the question names its own topic
+            return False
+    return False
+
+
+def _ordinal_index(m: re.Match[str]) -> int | None:
+    if m.group("ord"):
+        return _ORDINALS.get(m.group("ord"))
+    digit = m.group("num") or m.group("mark")
+    return int(digit) - 1 if digit else None
+
+
+def _content_count(q: str) -> int:
+    return len(tokens(q))
+
+
+def _topic(query: str, limit: int) -> str:
+    """The previous query's content words, at most ``limit``: enough to keep the topic,
+    too few to outweigh the new question's own words."""
+    seen: list[str] = []
+    for w in _WORD.findall(fold(query)):
+        if tokens(w) and w not in seen:
+            seen.append(w)
+    return " ".join(seen[:limit])
+
+
+def _join(question: str, topic: str) -> str:
+    return f"{question.strip()} ({topic})" if topic else question.strip()
+
+
+def _swap_object(previous_query: str, x: str) -> str:
+    """"What about X?": the previous question's frame with X in place of its object, which
+    is taken to be its last run of content words (questions put their object last)."""
+    words = previous_query.strip().rstrip("?.! ").split()
+    end = len(words)
+    while end and not tokens(words[end - 1]):
+        end -= 1  # trailing function words ("… in?")
+    start = end
+    while start and tokens(words[start - 1]):
+        start -= 1
+    if end == 0:
+        return x
+    return " ".join([*words[:start], x, *words[end:]]) + "?"

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal, TypedDict
+from typing import Any, Literal, NotRequired, TypedDict
 
 
 class Turn(TypedDict):
     role: Literal["user", "assistant"]
     content: str
+    # an assistant turn's cited passages (uids or unambiguous passage ids), in marker
+    # order; front ends that kept the Answer send them, a text-only history omits them
+    citations: NotRequired[list[str]]
 
 
 @dataclass(frozen=True)
@@ -45,7 +48,8 @@ class Answer:
     retrieved: tuple[tuple[str, float], ...] = ()
     timings_ms: dict[str, float] = field(default_factory=dict)
     notice: str = ""  # safety or fallback notice shown before the answer, never cited
-    suggestions: tuple[str, ...] = ()  # nearest covered topics when abstaining
+    suggestions: tuple[str, ...] = ()  # nearest covered topics when abstaining (labels)
+    suggested_ids: tuple[str, ...] = ()  # their passage uids, in the same order
     resolved_query: str = ""  # what was searched after resolving a follow-up
     answerer: str = "extractive"
     checks: tuple[dict[str, Any], ...] = ()
@@ -53,6 +57,7 @@ class Answer:
     # covered); with ``abstained`` it names the focus the guidance says nothing about
     gaps: tuple[str, ...] = ()
     coverage: Literal["covered", "partial", "not_covered"] = "covered"
+    followup: bool = False  # the question was read as leaning on the conversation
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -64,11 +69,13 @@ class Answer:
             "timings_ms": {k: round(v, 3) for k, v in self.timings_ms.items()},
             "notice": self.notice,
             "suggestions": list(self.suggestions),
+            "suggested_ids": list(self.suggested_ids),
             "resolved_query": self.resolved_query,
             "answerer": self.answerer,
             "checks": list(self.checks),
             "gaps": list(self.gaps),
             "coverage": self.coverage,
+            "followup": self.followup,
         }
 
 

@@ -7,9 +7,10 @@ import re
 
 SAFETY_NOTE = (
     "If you or someone you know is in danger, please contact your local emergency services "
-    "or a trusted support service for survivors of violence. You are not alone. "
-    "Below is what the guidance says about the wider response."
+    "or a trusted support service for survivors of violence. You are not alone."
 )
+# added only when an answer follows, so a refusal never promises one
+SAFETY_NOTE_MORE = "Below is what the guidance says about the wider response."
 
 _DISCLOSURE = re.compile(
     r"\b(?:my (?:husband|wife|partner|boyfriend|girlfriend|ex|father|stepfather|brother|boss|"

@@ -23,7 +23,13 @@ KINDS: tuple[str, ...] = (
     "multilingual",
     "out-of-scope",
     "adversarial",
+    "near-miss",  # in-domain, but the guidance does not say it: refuse or name the gap
+    "partial",  # the guidance answers part of it: cite that part and name the gaps
+    "cross-page",  # needs two documents: both must be cited
 )
+SPLITS = ("fit", "heldback")
+CONV_KINDS = ("pronoun", "ellipsis", "ordinal", "what-about", "why", "switch-pronoun", "switch",
+              "switch-back", "multilingual")
 ROLES = ("user", "assistant")
 
 _REQUIRED: dict[str, type | tuple[type, ...]] = {
@@ -37,6 +43,12 @@ _OPTIONAL: dict[str, type | tuple[type, ...]] = {
     "history": list,
     "gold_all": bool,
     "key_points": list,
+    "gaps": list,  # what the guidance does not address (near-miss / partial cases)
+    "split": str,  # "fit" (may be used to fit thresholds) or "heldback" (never)
+    "followup": bool,  # does the question lean on the conversation (conversation sets)
+    "conv_kind": str,
+    "gold_quotes": list,  # gold given as verbatim text, resolved to passages at run time
+    "gold_docs": list,  # documents that must be cited (cross-page cases)
 }
 
 CORE_SET = Path(__file__).parent / "sets" / "core.jsonl"
@@ -73,13 +85,19 @@ class EvalCase:
     history: tuple[Turn, ...] = ()
     gold_all: bool = False
     key_points: tuple[str, ...] = ()
+    gaps: tuple[str, ...] = ()
+    split: str = "fit"
+    followup: bool | None = None
+    conv_kind: str = ""
+    gold_quotes: tuple[str, ...] = ()
+    gold_docs: tuple[str, ...] = ()
     source: str = field(default="", compare=False)
     line: int = field(default=0, compare=False)
 
     @property
     def out_of_scope(self) -> bool:
         """No passage answers it: the case counts for abstention metrics only."""
-        return not self.gold
+        return not self.gold and not self.gold_quotes
 
     def history_dicts(self) -> list[dict[str, str]]:
         """History in the ``ask(question, history)`` contract's shape."""
@@ -96,6 +114,15 @@ class EvalCase:
             d["key_points"] = list(self.key_points)
         d["expect_abstain"] = self.expect_abstain
         d["kind"] = self.kind
+        for name in ("gaps", "gold_quotes", "gold_docs"):
+            if getattr(self, name):
+                d[name] = list(getattr(self, name))
+        if self.split != "fit":
+            d["split"] = self.split
+        if self.followup is not None:
+            d["followup"] = self.followup
+        if self.conv_kind:
+            d["conv_kind"] = self.conv_kind
         return d
 
 
@@ -154,9 +181,16 @@ def _check_case(obj: Any, known_ids: Collection[str] | None) -> list[str]:
             problems.append(
                 f"history[{i}] must be {{\"role\": \"user\"|\"assistant\", \"content\": str}}"
             )
+    if obj.get("split", "fit") not in SPLITS:
+        problems.append(f"field 'split' must be one of: {', '.join(SPLITS)}")
+    if obj.get("conv_kind", "pronoun") not in CONV_KINDS:
+        problems.append(f"unknown conv_kind '{obj['conv_kind']}' (expected one of: {', '.join(CONV_KINDS)})")
+    for name in ("gaps", "gold_quotes", "gold_docs"):
+        if not all(isinstance(x, str) and x.strip() for x in obj.get(name, [])):
+            problems.append(f"field '{name}' must be a list of non-empty strings")
     if obj["kind"] == "out-of-scope" and gold:
         problems.append("an out-of-scope case must have an empty 'gold'")
-    if not gold and not obj["expect_abstain"]:
+    if not gold and not obj.get("gold_quotes") and not obj["expect_abstain"]:
         problems.append("a case with no gold passage must set 'expect_abstain': true")
     if obj.get("gold_all") and not gold:
         problems.append("'gold_all' is true but 'gold' is empty")
@@ -175,6 +209,12 @@ def _to_case(obj: dict[str, Any], source: str, line: int) -> EvalCase:
         history=tuple(Turn(t["role"], t["content"]) for t in obj.get("history", [])),
         gold_all=bool(obj.get("gold_all", False)),
         key_points=tuple(obj.get("key_points", [])),
+        gaps=tuple(obj.get("gaps", [])),
+        split=obj.get("split", "fit"),
+        followup=obj.get("followup"),
+        conv_kind=obj.get("conv_kind", ""),
+        gold_quotes=tuple(obj.get("gold_quotes", [])),
+        gold_docs=tuple(obj.get("gold_docs", [])),
         source=source,
         line=line,
     )

@@ -361,6 +361,10 @@ CASE_METRICS: tuple[str, ...] = (
     "citation_needed",
     "key_point_coverage",
     "abstention_correct",
+    "honest",
+    "gap_named",
+    "spurious_gaps",
+    "followup_correct",
 )
 AGG_METRICS: tuple[str, ...] = (
     *CASE_METRICS,
@@ -370,7 +374,7 @@ AGG_METRICS: tuple[str, ...] = (
     "latency_p50_ms",
     "latency_p95_ms",
 )
-LOWER_IS_BETTER = frozenset({"wrong_abstention_rate", "latency_p50_ms", "latency_p95_ms"})
+LOWER_IS_BETTER = frozenset({"wrong_abstention_rate", "spurious_gaps", "latency_p50_ms", "latency_p95_ms"})
 
 
 def response_ids(response: Mapping[str, Any]) -> tuple[list[str], list[str]]:
@@ -391,6 +395,8 @@ def case_metrics(
     key_points: Sequence[str],
     expect_abstain: bool,
     response: Mapping[str, Any],
+    expect_gaps: Sequence[str] = (),
+    expect_followup: bool | None = None,
 ) -> dict[str, float | None]:
     """Every per-case metric for one response; undefined ones are ``None``."""
     retrieved, cited = response_ids(response)
@@ -398,6 +404,9 @@ def case_metrics(
     answer = str(response.get("answer") or "")
     m: dict[str, float | None] = dict.fromkeys(CASE_METRICS)
     m["abstention_correct"] = 1.0 if abstained == expect_abstain else 0.0
+    m.update(honesty_metrics(response, expect_gaps, bool(gold) and not expect_abstain))
+    if expect_followup is not None and isinstance(response.get("followup"), bool):
+        m["followup_correct"] = 1.0 if response["followup"] == expect_followup else 0.0
     if not gold:
         return m
     for k in KS:
@@ -412,6 +421,24 @@ def case_metrics(
         m["citation_needed"] = sr.needed_share
     m["key_point_coverage"] = key_point_coverage("" if abstained else answer, key_points)
     return m
+
+
+def honesty_metrics(response: Mapping[str, Any], expect_gaps: Sequence[str],
+                    answerable: bool) -> dict[str, float | None]:
+    """``honest``: a case with known gaps was refused or answered with gaps named;
+    ``gap_named``: one of the named gaps (or the refusal) shares a content word with an
+    expected gap; ``spurious_gaps``: a fully answerable case was given gaps anyway."""
+    gaps = [str(g) for g in response.get("gaps") or [] if isinstance(g, str)]
+    abstained = bool(response.get("abstained", False))
+    out: dict[str, float | None] = {"honest": None, "gap_named": None, "spurious_gaps": None}
+    if expect_gaps:
+        out["honest"] = 1.0 if abstained or gaps else 0.0
+        said = set(content_tokens(" ".join(gaps) + (" " + str(response.get("answer", "")) if abstained else "")))
+        wanted = set(content_tokens(" ".join(expect_gaps)))
+        out["gap_named"] = 1.0 if said & wanted else 0.0
+    elif answerable:
+        out["spurious_gaps"] = 1.0 if gaps else 0.0
+    return out
 
 
 def aggregate(rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:

@@ -69,6 +69,7 @@ class EvalResult:
     reported_ms: float | None = None  # the response's own timings_ms.total
     error: str | None = None
     problems: tuple[str, ...] = ()  # contract violations of the response
+    gaps: tuple[str, ...] = ()
     failures: tuple[str, ...] = field(default=())
 
     @property
@@ -81,6 +82,8 @@ class EvalResult:
         return {
             "id": c.id,
             "kind": c.kind,
+            "split": c.split,
+            "conv_kind": c.conv_kind,
             "question": c.question,
             "history": c.history_dicts(),
             "gold": list(c.gold),
@@ -92,6 +95,7 @@ class EvalResult:
             "missed": list(self.missed),
             "answer": self.answer,
             "abstained": self.abstained,
+            "gaps": list(self.gaps),
             "metrics": dict(self.metrics),
             "latency_ms": self.latency_ms,
             "reported_ms": self.reported_ms,
@@ -109,8 +113,14 @@ def _failures(case: EvalCase, m: Mapping[str, float | None], abstained: bool,
         out.append("error")
     if problems:
         out.append("bad response")
+    if m.get("honest") == 0.0:
+        out.append("gap not named")
+    if m.get("spurious_gaps") == 1.0:
+        out.append("spurious gaps")
+    if m.get("followup_correct") == 0.0:
+        out.append("follow-up misjudged")
     if case.out_of_scope:
-        if case.expect_abstain and not abstained:
+        if case.expect_abstain and not abstained and not m.get("honest"):
             out.append("answered instead of abstaining")
         return tuple(out)
     if abstained and not case.expect_abstain:
@@ -139,6 +149,8 @@ def _sanitize(response: Any) -> dict[str, Any]:
         "citations": _maps(r.get("citations")),
         "retrieved": _maps(r.get("retrieved")),
         "timings_ms": r.get("timings_ms") if isinstance(r.get("timings_ms"), Mapping) else {},
+        "gaps": [g for g in r.get("gaps") or [] if isinstance(g, str)],
+        "followup": r.get("followup") if isinstance(r.get("followup"), bool) else None,
     }
 
 
@@ -159,6 +171,8 @@ def evaluate_case(
         key_points=case.key_points,
         expect_abstain=case.expect_abstain,
         response=resp,
+        expect_gaps=case.gaps,
+        expect_followup=case.followup,
     )
     reported = resp["timings_ms"].get("total")
     return EvalResult(
@@ -173,6 +187,7 @@ def evaluate_case(
         reported_ms=float(reported) if isinstance(reported, int | float) else None,
         error=error,
         problems=problems,
+        gaps=tuple(resp["gaps"]),
         failures=_failures(case, metrics, abstained, error, problems),
     )
 
@@ -187,6 +202,10 @@ def summarize(rows: Sequence[Mapping[str, Any]], name: str,
         "n_failed": sum(1 for r in rows if r.get("failed")),
         "overall": aggregate(rows),
         "by_kind": aggregate_by_kind(rows),
+        "by_split": {s: aggregate([r for r in rows if r.get("split", "fit") == s])
+                     for s in dict.fromkeys(str(r.get("split", "fit")) for r in rows)},
+        "by_conv_kind": {k: aggregate([r for r in rows if r.get("conv_kind") == k])
+                         for k in dict.fromkeys(str(r.get("conv_kind")) for r in rows if r.get("conv_kind"))},
         "config": {
             "python": platform.python_version(),
             "latency": "wall-clock ms around each ask() call",

@@ -1,0 +1,196 @@
+"""Does the cited text answer what the question asks? Covered, partly covered, or not.
+
+Retrieval-level coverage (``coverage.py``) tells an off-topic question from an in-domain
+one. It cannot tell that the passage about women's police stations says nothing about
+their opening hours: both are about the same topic. Here each aspect of the question's
+focus (``focus.py``) is checked against the text that was actually cited:
+
+* a name or a number (a country, a convention, a resolution) must appear in it: it names
+  one thing, and a paraphrase of a name is another name;
+* a focus noun phrase is addressed when its words appear in the cited text, or when the
+  phrase is close in meaning to a cited sentence or to a word of the cited passages (so
+  "female officers" is addressed by "women … in security institutions and forces");
+* a quantity or a time asked for must be present as a quantity or a time.
+
+What is not addressed becomes the answer's ``gaps``. With gaps, the answer is *partial*
+when the rest of the question is still answered by the cited text, and *not covered* when
+nothing of what the question asks for is. The two similarity thresholds are fitted by
+``eval/fit_answerability.py`` on the "fit" split of the evaluation sets and saved in
+``answerability.json`` with the names of the data they were fitted on.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+
+from assistant.focus import Aspect, Focus, find_focus, has_quantity, has_time
+from assistant.text import STOPWORDS, STOPWORDS_OTHER, fold, tokens
+from ingest.model import Passage
+
+THRESHOLDS_FILE = Path(__file__).with_name("answerability.json")
+Coverage = Literal["covered", "partial", "not_covered"]
+_WORD = re.compile(r"[a-z][a-z'-]+")
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    sentence: float = 0.45  # aspect phrase vs a cited sentence (MiniLM cosine)
+    word: float = 0.62  # aspect phrase vs a content word of the cited passages
+    fitted_on: str = "defaults (not fitted)"
+
+    @classmethod
+    def load(cls, path: Path = THRESHOLDS_FILE) -> Thresholds:
+        if not path.is_file():
+            return cls()
+        d = json.loads(path.read_text())
+        return cls(float(d["sentence"]), float(d["word"]), str(d.get("fitted_on", "")))
+
+    def save(self, path: Path = THRESHOLDS_FILE) -> None:
+        path.write_text(json.dumps({"sentence": self.sentence, "word": self.word,
+                                    "fitted_on": self.fitted_on}, indent=2) + "\n")
+
+
+@dataclass(frozen=True)
+class AspectCheck:
+    aspect: str
+    kind: str
+    addressed: bool
+    lexical: float
+    sentence: float
+    word: float
+
+
+@dataclass(frozen=True)
+class Verdict:
+    coverage: Coverage
+    gaps: tuple[str, ...]
+    checks: tuple[AspectCheck, ...] = ()
+
+
+@dataclass(frozen=True)
+class Cited:
+    """What an answer cited: the passage, the quoted text and the passage's sentence vectors."""
+
+    passage: Passage
+    quote: str
+    sentence_vectors: np.ndarray | None
+
+
+Embed = Callable[[list[str]], np.ndarray]
+
+
+class AnswerabilityJudge:
+    def __init__(self, embed: Embed, passages: Sequence[Passage],
+                 thresholds: Thresholds | None = None) -> None:
+        self.embed = embed
+        self.thresholds = thresholds or Thresholds.load()
+        self._word_vectors: dict[str, np.ndarray] = {}
+        self._lock = threading.Lock()
+        n = max(1, len(passages))
+        df: dict[str, int] = {}
+        for p in passages:
+            for t in set(tokens(p.text)):
+                df[t] = df.get(t, 0) + 1
+        # terms in a quarter of the passages are the domain itself ("police", "violence")
+        self.generic = frozenset(t for t, c in df.items() if c / n >= 0.25)
+
+    def judge(self, question: str, cited: Sequence[Cited], focus: Focus | None = None,
+              context: str = "") -> Verdict:
+        """``context``: the stand-alone query of a follow-up, whose words count as asked."""
+        focus = focus or find_focus(question)
+        if not cited:
+            return Verdict("not_covered", tuple(a.text for a in focus.aspects))
+        english = is_english(question)
+        cited_terms = {t for c in cited for t in tokens(f"{c.passage.context} {c.passage.text}")}
+        checks = [self._check(a, cited, cited_terms) for a in focus.aspects
+                  if english or a.kind == "number"]
+        gaps = [c.aspect for c in checks if not c.addressed]
+        quotes = " ".join(c.quote for c in cited)
+        if focus.answer_type == "quantity" and not has_quantity(quotes):
+            gaps.append(_typed_gap("figures", focus))
+        elif focus.answer_type == "time" and not has_time(quotes):
+            gaps.append(_typed_gap("timing", focus))
+        if not gaps:
+            return Verdict("covered", (), tuple(checks))
+        asked = {t for a in focus.aspects for t in a.terms if a.text in gaps}
+        rest = set(tokens(f"{question} {context}")) - asked - self.generic
+        answered_rest = bool(rest & cited_terms) or any(c.addressed for c in checks)
+        coverage: Coverage = "partial" if answered_rest else "not_covered"
+        return Verdict(coverage, tuple(dict.fromkeys(gaps)), tuple(checks))
+
+    def _check(self, a: Aspect, cited: Sequence[Cited], cited_terms: set[str]) -> AspectCheck:
+        present = [t for t in a.terms if t in cited_terms]
+        lexical = len(present) / len(a.terms)
+        if a.kind == "number" or (a.kind == "name" and not _is_acronym(a.text)):
+            return AspectCheck(a.text, a.kind, lexical == 1.0, lexical, 0.0, 0.0)
+        if a.kind == "name" and any(_initials_match(a.text, c.passage.text) for c in cited):
+            return AspectCheck(a.text, a.kind, True, 1.0, 0.0, 0.0)
+        if lexical >= 0.5:
+            return AspectCheck(a.text, a.kind, True, lexical, 0.0, 0.0)
+        vec = self.embed([a.text])[0]
+        sentence = max((float(np.max(c.sentence_vectors @ vec)) for c in cited
+                        if c.sentence_vectors is not None and len(c.sentence_vectors)), default=0.0)
+        words = self._words(cited)
+        word = float(np.max(np.vstack([self._word_vectors[w] for w in words]) @ vec)) if words else 0.0
+        ok = sentence >= self.thresholds.sentence or word >= self.thresholds.word
+        return AspectCheck(a.text, a.kind, ok, lexical, sentence, word)
+
+    def _words(self, cited: Sequence[Cited]) -> list[str]:
+        words = sorted({w for c in cited for w in _WORD.findall(fold(c.passage.text))
+                        if w not in STOPWORDS and w not in STOPWORDS_OTHER and len(w) > 2})
+        with self._lock:
+            missing = [w for w in words if w not in self._word_vectors]
+            if missing:
+                for w, v in zip(missing, self.embed(missing), strict=True):
+                    self._word_vectors[w] = v
+        return words
+
+
+def _is_acronym(text: str) -> bool:
+    return bool(re.fullmatch(r"[A-Z][A-Z0-9]{1,}s?", text.strip()))
+
+
+def _initials_match(acronym: str, text: str) -> bool:
+    """"SSR" in "security sector reform", "DDR" in "Disarmament, demobilisation and
+    reintegration": the letters are the initials of consecutive content words."""
+    letters = acronym.strip().rstrip("s").lower()
+    initials = "".join(w[0] for w in re.findall(r"[a-z]+", fold(text)) if w not in STOPWORDS)
+    return len(letters) >= 2 and letters in initials
+
+
+def _typed_gap(kind: str, focus: Focus) -> str:
+    head = next((a.text for a in focus.aspects if a.kind in ("focus", "about")), "")
+    return f"{kind} on {head}" if head else kind
+
+
+def is_english(question: str) -> bool:
+    """Most function words are English ones (Spanish/French questions are matched to the
+    English text by the multilingual embedder, not word by word)."""
+    words = [fold(w) for w in re.findall(r"[^\W\d_]+", question)]
+    en = sum(w in STOPWORDS for w in words)
+    other = sum(w in STOPWORDS_OTHER and w not in STOPWORDS for w in words)
+    return en >= other
+
+
+def not_covered_text(gaps: Sequence[str]) -> str:
+    """The refusal, naming what is missing."""
+    if not gaps:
+        return "The guidance does not cover this question."
+    return f"The guidance does not say anything about {_join(gaps)}."
+
+
+def partial_text(gaps: Sequence[str]) -> str:
+    return f"The cited guidance does not address {_join(gaps)}."
+
+
+def _join(items: Sequence[str]) -> str:
+    items = list(items)
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " or " + items[-1]
