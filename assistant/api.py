@@ -182,6 +182,9 @@ class Assistant:
         """Keep a follow-up near what it refers to: an ordinal names one passage outright;
         "that"/"why"/ellipsis lean on the previous answer's passages more gently."""
         weight = 3.0 if resolution.kind == "ordinal" else 0.5
+        if resolution.exclude:
+            r = Retrieval(r.query, tuple(h for h in r.hits if h.passage.uid not in resolution.exclude),
+                          r.signals, r.query_vectors, r.timings_ms)
         return focus_retrieval(r, resolution.focus, self.view.by_uid, weight=weight)
 
     def is_covered(self, r: Retrieval) -> bool:

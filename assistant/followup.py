@@ -32,7 +32,7 @@ from typing import Literal, Protocol
 from assistant.model import Turn
 from assistant.text import fold, tokens
 
-Kind = Literal["standalone", "pronoun", "ellipsis", "ordinal", "what-about", "why"]
+Kind = Literal["standalone", "pronoun", "ellipsis", "ordinal", "what-about", "why", "switch-back"]
 
 _ORDINALS = {
     "first": 0, "1st": 0, "second": 1, "2nd": 1, "third": 2, "3rd": 2, "fourth": 3, "4th": 3,
@@ -51,8 +51,14 @@ _ORDINAL_REF = re.compile(
     r"(?P<noun>\s+" + _REFERENT_NOUN + r"s?)?"
     r"|\b(?:number|point|item|no\.?|numero|punto)\s*(?P<num>[1-9])\b|\[(?P<mark>[1-9])\]",
 )
+_RETURN = re.compile(
+    r"^\W*(?:(?:ok(?:ay)?|so|and|now|right)\W+)*(?:going |coming |getting |to go |turning )?back to\b"
+    r"|^\W*(?:(?:ok(?:ay)?|so|and|now)\W+)*(?:returning to|on the subject of|volviendo a|regresando a|"
+    r"pour revenir (?:a|sur)|revenons (?:a|sur)|de retour a)\b"
+)
 _BACK_REF = re.compile(
     r"\byou (?:just )?(?:mentioned|said|listed|cited|quoted|described)\b|\bmentioned (?:above|earlier)\b"
+    r"|\b(?:we|you) (?:discussed|talked about|were discussing) (?:earlier|before)\b"
     r"|\b(?:as )?above\b|\bmencionaste\b|\bdijiste\b|\bvous avez (?:mentionne|dit)\b|\btu as (?:mentionne|dit)\b",
 )
 _WHAT_ABOUT = re.compile(
@@ -60,21 +66,25 @@ _WHAT_ABOUT = re.compile(
     r"|^\W*(?:y|e)\s+(?:que hay de|qué hay de|que pasa con|qué pasa con|en cuanto a)\b\W*(?P<xes>.*)$"
     r"|^\W*(?:et\s+)?(?:qu'en est-il de|qu'en est il de|et pour|et pour ce qui est de|et concernant)\b\W*(?P<xfr>.*)$",
 )
+_CONNECT = r"(?:(?:and|but|so|ok(?:ay)?|right|well|then|y|et|mais|pero|bueno|alors)\W+)*"
 _WHY = re.compile(
-    r"^\W*(?:(?:and|but|so|ok(?:ay)?)\W+)?(?:why|how so|how come|in what way|for what reason|"
+    r"^\W*" + _CONNECT + r"(?:why|how so|how come|in what way|for what reason|"
     r"what for|what is the point|what's the point)\b"
     r"|^\W*(?:y\s+)?por ?que\b|^\W*(?:et\s+)?pourquoi\b",
 )
 _MORE = re.compile(
-    r"^\W*(?:(?:and|but|so|ok(?:ay)?)\W+)?(?:what else|anything else|tell me more|more on|more about|"
+    r"^\W*" + _CONNECT + r"(?:what else|anything else|tell me more|more on|more about|"
     r"go on|say more|elaborate|expand on|explain|can you explain|any more|y que mas|que mas|"
-    r"quoi d'autre|dis m'en plus|dites m'en plus)\b",
+    r"quoi d'autre|dis m'en plus|dites m'en plus|autre chose)\b",
 )
+# asks for something other than what was cited
+_OTHER = re.compile(r"\b(?:else|other than|apart from|besides|aside from|otra cosa|ademas|d'autre|a part)\b")
 _OPENER = re.compile(r"^\W*(?:and|but|so|also|then|y|et|e|mais|pero)\b")
 _ANAPHORS = frozenset("""
 it its they them their theirs that this these those such same he she him her
 eso esto esa ese ello ellos ellas estos estas esos esas alli
 cela ceci ca ils elles leur leurs ceux celles celui celle la-bas
+ones d'y l'y s'y n'y j'y
 """.split())
 # "what does it say about …": "it" is the guidance, not a referent in the conversation
 _ABOUT_THE_GUIDANCE = re.compile(
@@ -82,7 +92,8 @@ _ABOUT_THE_GUIDANCE = re.compile(
     r"(?:say|says|recommend|suggest|mention|propose|advise|cover|talk|tell)\b",
 )
 # expletive "it" ("is it worth …", "is it true that …") refers to nothing
-_EXPLETIVE = re.compile(r"\bit(?:'s|\s+is|\s+was|\s+be)?\s+(?:[a-z]+\s+){0,2}(?:to|that|if|whether)\b")
+_EXPLETIVE = re.compile(r"\b(?:it(?:'s|\s+is|\s+was|\s+be|\s+would be)|(?:is|was|would|will) it(?:\s+be)?)\s+"
+                        r"(?:[a-z]+\s+){0,2}(?:to|that|if|whether)\b")
 _WORD = re.compile(r"[a-z0-9']+")
 
 
@@ -102,6 +113,7 @@ class Resolution:
     kind: Kind
     focus: tuple[str, ...] = ()  # passage uids the question refers to
     previous: PriorTurn | None = None
+    exclude: tuple[str, ...] = ()  # passages the question asks to go beyond ("what else?")
 
     @property
     def wants_reasons(self) -> bool:
@@ -125,35 +137,46 @@ class ConversationResolver:
         self.topic_words = topic_words
 
     def __call__(self, question: str, history: Sequence[Turn]) -> Resolution:
-        previous = self._previous(history)
-        if previous is None:
+        turns = self._replay(history)
+        if not turns:
             return Resolution(question, False, "standalone")
-        return resolve_against(question, previous, self.topic_words)
+        return resolve_against(question, turns, self.topic_words)
 
-    def _previous(self, history: Sequence[Turn]) -> PriorTurn | None:
+    def _replay(self, history: Sequence[Turn]) -> list[PriorTurn]:
         """Replay the conversation so a chain of follow-ups keeps its topic."""
-        prior: PriorTurn | None = None
+        turns: list[PriorTurn] = []
         pending: str | None = None
         for t in history:
             if t["role"] == "user":
                 if pending is not None:  # a question with no recorded answer
-                    prior = self._turn(pending, prior, None)
+                    turns.append(self._turn(pending, turns, None))
                 pending = t["content"]
             elif pending is not None:
-                prior = self._turn(pending, prior, t)
+                turns.append(self._turn(pending, turns, t))
                 pending = None
         if pending is not None:
-            prior = self._turn(pending, prior, None)
-        return prior
+            turns.append(self._turn(pending, turns, None))
+        return turns
 
-    def _turn(self, question: str, prior: PriorTurn | None, answer: Turn | None) -> PriorTurn:
-        query = question if prior is None else resolve_against(question, prior, self.topic_words).query
+    def _turn(self, question: str, prior: list[PriorTurn], answer: Turn | None) -> PriorTurn:
+        query = resolve_against(question, prior, self.topic_words).query if prior else question
         cited = self.cited_in(answer) if answer is not None else ()
         return PriorTurn(query, cited, answer["content"] if answer else "")
 
 
-def resolve_against(question: str, previous: PriorTurn, topic_words: int = 8) -> Resolution:
+def resolve_against(question: str, turns: Sequence[PriorTurn] | PriorTurn,
+                    topic_words: int = 8) -> Resolution:
+    if isinstance(turns, PriorTurn):
+        turns = [turns]
+    previous = turns[-1]
     q = fold(question)
+    if _RETURN.search(q) and len(turns) > 1:
+        # "going back to those shops": the earlier turn sharing most words with the question
+        words = set(tokens(q))
+        earlier = max(turns[:-1], key=lambda t: len(words & set(tokens(t.query))))
+        if words & set(tokens(earlier.query)):
+            return Resolution(_join(question, _topic(earlier.query, topic_words)), True, "switch-back",
+                              earlier.cited, earlier)
     topic = _topic(previous.query, topic_words)
     m = _ORDINAL_REF.search(q)
     explicit = m is not None and bool(m.group("noun") or m.group("num") or m.group("mark")
@@ -172,9 +195,11 @@ def resolve_against(question: str, previous: PriorTurn, topic_words: int = 8) ->
             return Resolution(_swap_object(previous.query, x), True, "what-about", (), previous)
     if _WHY.match(q) and _content_count(q) <= 4:
         return Resolution(_join(question, topic), True, "why", previous.cited, previous)
-    if _MORE.match(q) or _content_count(q) <= 1 or (_OPENER.match(q) and _content_count(q) <= 3):
-        return Resolution(_join(question, topic), True, "ellipsis", previous.cited, previous)
-    if _BACK_REF.search(q) or _dangling_anaphor(q):
+    if _MORE.match(q) or _content_count(q) <= 1 or (_OPENER.match(q) and _content_count(q) <= 4):
+        other = previous.cited if _OTHER.search(q) else ()
+        focus = () if other else previous.cited
+        return Resolution(_join(question, topic), True, "ellipsis", focus, previous, other)
+    if _RETURN.search(q) or _BACK_REF.search(q) or _dangling_anaphor(q):
         return Resolution(_join(question, topic), True, "pronoun", previous.cited, previous)
     return Resolution(question, False, "standalone", (), previous)
 
@@ -188,12 +213,15 @@ def _dangling_anaphor(q: str) -> bool:
     """A pronoun or demonstrative before any content word of the question's own: its
     antecedent can only be in the conversation."""
     q = _EXPLETIVE.sub(" ", _ABOUT_THE_GUIDANCE.sub(" ", q))
-    for w in _WORD.findall(q):
-        w = w.strip("'")
+    words = [w.strip("'") if not w.endswith("'y") else w for w in _WORD.findall(q)]
+    content = 0
+    for w in words:
         if w in _ANAPHORS:
-            return True
-        if tokens(w):  # a content word came first: the question names its own topic
-            return False
+            # before any content word, or in a question with too little of its own to
+            # hold an antecedent ("who is supposed to be part of it?")
+            return content == 0 or _content_count(q) <= 3
+        if tokens(w):
+            content += 1
     return False
 
 
@@ -205,7 +233,7 @@ def _ordinal_index(m: re.Match[str]) -> int | None:
 
 
 def _content_count(q: str) -> int:
-    return len(tokens(q))
+    return len([w for w in _WORD.findall(q) if w.strip("'") not in _ANAPHORS and tokens(w)])
 
 
 def _topic(query: str, limit: int) -> str:

@@ -30,6 +30,7 @@ el la los las un una unos unas de del al y o u en con por para que qué como có
 su sus lo le les mas más muy sin sobre entre cual cuál cuales cuáles este esta estos estas
 le la les des du de et ou en dans avec pour par que qui quoi comment est sont se sa son ses
 un une au aux ce cette ces quel quelle quels quelles il elle ils elles nous vous on pas ne
+aussi tambien también peut peuvent puede pueden doit doivent debe deben
 """.split())
 
 
