@@ -114,17 +114,26 @@ class AnswerabilityJudge:
                   if english or a.kind == "number"]
         gaps = [c.aspect for c in checks if not c.addressed]
         quotes = " ".join(c.quote for c in cited)
+        typed_gap = ""
         if focus.answer_type == "quantity" and not has_quantity(quotes):
-            gaps.append(_typed_gap("figures", focus))
+            typed_gap = "figures"
         elif focus.answer_type == "time" and not has_time(quotes):
-            gaps.append(_typed_gap("timing", focus))
+            typed_gap = "timing"
+        if typed_gap and not any(g in _QUANTITY_HEADS or _has_quantity_word(g) for g in gaps):
+            gaps.append(typed_gap)
         if not gaps:
             return Verdict("covered", (), tuple(checks))
+        primary = next((c for c in checks if c.kind in ("focus", "about")), None)
+        primary_missing = primary is None or not primary.addressed
+        specific_missing = any(c.kind in ("name", "number") and not c.addressed for c in checks)
         asked = {t for a in focus.aspects for t in a.terms if a.text in gaps}
         rest = set(tokens(f"{question} {context}")) - asked - self.generic
         answered_rest = bool(rest & cited_terms) or any(c.addressed for c in checks)
-        coverage: Coverage = "partial" if answered_rest else "not_covered"
-        return Verdict(coverage, tuple(dict.fromkeys(gaps)), tuple(checks))
+        # the thing asked for (a figure, a time, the wh-phrase) is missing and what remains
+        # is a name the text never mentions, or nothing at all: the question is not answered
+        if typed_gap or (primary_missing and (specific_missing or not answered_rest)):
+            return Verdict("not_covered", tuple(dict.fromkeys(gaps)), tuple(checks))
+        return Verdict("partial", tuple(dict.fromkeys(gaps)), tuple(checks))
 
     def _check(self, a: Aspect, cited: Sequence[Cited], cited_terms: set[str]) -> AspectCheck:
         present = [t for t in a.terms if t in cited_terms]
@@ -166,9 +175,12 @@ def _initials_match(acronym: str, text: str) -> bool:
     return len(letters) >= 2 and letters in initials
 
 
-def _typed_gap(kind: str, focus: Focus) -> str:
-    head = next((a.text for a in focus.aspects if a.kind in ("focus", "about")), "")
-    return f"{kind} on {head}" if head else kind
+_QUANTITY_HEADS = frozenset({"figures", "timing"})
+
+
+def _has_quantity_word(text: str) -> bool:
+    return bool(re.search(r"\b(?:percentage|proportion|share|number|rate|ratio|amount|figures?|"
+                          r"statistics|days|weeks|months|years|hours)\b", text, re.IGNORECASE))
 
 
 def is_english(question: str) -> bool:

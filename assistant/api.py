@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from assistant.answerability import AnswerabilityJudge, Cited, Verdict, not_covered_text
+from assistant.answerability import AnswerabilityJudge, Cited, Verdict, is_english, not_covered_text
 from assistant.answerer import Answerer, AnswerRequest, Composition, Part, StreamingAnswerer
 from assistant.compose import ExtractiveAnswerer
 from assistant.coverage import CALIBRATION_FILE, CoverageModel
@@ -23,7 +23,7 @@ from assistant.model import Answer, QuestionError, Turn
 from assistant.retrieve import FusionConfig, HybridRetriever, Retrieval
 from assistant.focus import find_focus
 from assistant.safety import SAFETY_NOTE, SAFETY_NOTE_MORE, is_personal_disclosure
-from assistant.text import clean_question, tokens
+from assistant.text import clean_question, instruction_like, tokens
 from ingest.embed import MINILM_NAME
 from ingest.model import Passage
 from ingest.settings import Settings, offline_environment
@@ -151,7 +151,7 @@ class Assistant:
         retrieved = tuple((h.passage.passage_id, h.score) for h in main.hits[:k])
         timings = dict(main.timings_ms)
         timings["retrieve"] = (time.perf_counter() - t0) * 1000
-        if not self.is_covered(main):
+        if instruction_like(q) or not self.is_covered(main, is_english(q)):
             gaps = tuple(a.text for a in focus.aspects)
             near = () if disclosure else main.hits[:3]
             return Answer(
@@ -187,10 +187,10 @@ class Assistant:
                           r.signals, r.query_vectors, r.timings_ms)
         return focus_retrieval(r, resolution.focus, self.view.by_uid, weight=weight)
 
-    def is_covered(self, r: Retrieval) -> bool:
+    def is_covered(self, r: Retrieval, english: bool = True) -> bool:
         if self.coverage is None:
             return True
-        return self.coverage.covered(r.signals)
+        return self.coverage.covered(r.signals, english)
 
     def _parts(self, q: str, query: str, main: Retrieval) -> tuple[Part, ...]:
         pieces = [p.strip(" ,.?") for p in _PART_SPLIT.split(q)]

@@ -76,8 +76,10 @@ _INSTRUCTION = re.compile(
 
 
 def instruction_like(text: str) -> bool:
-    """Text addressed to the assistant rather than asking about the guidance. It is only a
-    signal for the calibrated coverage model; such text is never obeyed either way."""
+    """Text addressed to the assistant rather than asking about the guidance: common
+    prompt-injection phrasings (ignore/forget the instructions, you are now, pretend,
+    act as, role-play, system prompt). Such text is declined; nothing is ever obeyed
+    either way, since answers only quote the guidance."""
     return bool(_INSTRUCTION.search(text))
 
 

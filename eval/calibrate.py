@@ -30,16 +30,26 @@ class Calibration:
     n: int
 
 
+FITTED_KINDS_EXCLUDED = ("near-miss", "partial")  # in-domain: the answerability step's job
+
+
+def fitting_cases(cases: Sequence[EvalCase]) -> list[EvalCase]:
+    """The cases a fit may use: never the held-back split, and not the in-domain near-miss
+    kinds, which retrieval-level coverage is not meant to refuse (``answerability.py``
+    names their gaps instead)."""
+    return [c for c in cases if c.split != "heldback" and c.kind not in FITTED_KINDS_EXCLUDED]
+
+
 def signals_for(assistant: Any, cases: Sequence[EvalCase]) -> tuple[np.ndarray, np.ndarray]:
+    from assistant.answerability import is_english
     from assistant.coverage import feature_vector
-    from assistant.followup import resolve
 
     X, y = [], []
-    for c in cases:
+    for c in fitting_cases(cases):
         history = [{"role": t.role, "content": t.content} for t in c.history]
-        query, hq = resolve(c.question, history)  # type: ignore[arg-type]
-        r = assistant.retrieve(query, hq)
-        X.append(feature_vector(r.signals))
+        resolution = assistant.resolver(c.question, history)
+        r = assistant.retrieve(resolution.query)
+        X.append(feature_vector(r.signals, is_english(c.question)))
         y.append(0.0 if c.expect_abstain else 1.0)
     return np.asarray(X), np.asarray(y)
 
