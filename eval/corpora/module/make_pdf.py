@@ -17,7 +17,7 @@ committed file unless the text changes.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from fpdf import FPDF
@@ -111,7 +111,7 @@ class _Page(FPDF):
 
 def build(out: Path = OUT) -> Path:
     pdf = _Page(format="A4")
-    pdf.set_creation_date(datetime(2014, 6, 12, tzinfo=timezone.utc))
+    pdf.set_creation_date(datetime(2014, 6, 12, tzinfo=UTC))
     pdf.set_title(TITLE)
     pdf.set_author("Virtual Knowledge Centre (test corpus)")
     pdf.add_font("DejaVu", "", str(FONT_DIR / "DejaVuSans.ttf"))
