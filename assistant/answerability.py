@@ -31,7 +31,7 @@ from typing import Literal
 
 import numpy as np
 
-from assistant.focus import Aspect, Focus, find_focus, has_quantity, has_time
+from assistant.focus import Aspect, Focus, find_focus, has_evidence, has_quantity, has_time
 from assistant.text import STOPWORDS, STOPWORDS_OTHER, fold, tokens
 from ingest.model import Passage
 
@@ -93,6 +93,7 @@ class AnswerabilityJudge:
         self.embed = embed
         self.thresholds = thresholds or Thresholds.load()
         self._word_vectors: dict[str, np.ndarray] = {}
+        self._phrases: dict[str, np.ndarray] = {}
         self._lock = threading.Lock()
         n = max(1, len(passages))
         df: dict[str, int] = {}
@@ -119,19 +120,21 @@ class AnswerabilityJudge:
             typed_gap = "figures"
         elif focus.answer_type == "time" and not has_time(quotes):
             typed_gap = "timing"
+        elif focus.answer_type == "evidence" and not has_evidence(quotes):
+            typed_gap = "evidence of effect"
         if typed_gap and not any(g in _QUANTITY_HEADS or _has_quantity_word(g) for g in gaps):
             gaps.append(typed_gap)
         if not gaps:
             return Verdict("covered", (), tuple(checks))
         primary = next((c for c in checks if c.kind in ("focus", "about")), None)
-        primary_missing = primary is None or not primary.addressed
+        primary_missing = primary is not None and not primary.addressed
         specific_missing = any(c.kind in ("name", "number") and not c.addressed for c in checks)
         asked = {t for a in focus.aspects for t in a.terms if a.text in gaps}
         rest = set(tokens(f"{question} {context}")) - asked - self.generic
         answered_rest = bool(rest & cited_terms) or any(c.addressed for c in checks)
         # the thing asked for (a figure, a time, the wh-phrase) is missing and what remains
         # is a name the text never mentions, or nothing at all: the question is not answered
-        if typed_gap or (primary_missing and (specific_missing or not answered_rest)):
+        if typed_gap or (primary_missing and specific_missing) or not answered_rest:
             return Verdict("not_covered", tuple(dict.fromkeys(gaps)), tuple(checks))
         return Verdict("partial", tuple(dict.fromkeys(gaps)), tuple(checks))
 
@@ -140,17 +143,28 @@ class AnswerabilityJudge:
         lexical = len(present) / len(a.terms)
         if a.kind == "number" or (a.kind == "name" and not _is_acronym(a.text)):
             return AspectCheck(a.text, a.kind, lexical == 1.0, lexical, 0.0, 0.0)
-        if a.kind == "name" and any(_initials_match(a.text, c.passage.text) for c in cited):
+        if a.kind == "name" and any(_initials_match(a.text, f"{c.passage.context} {c.passage.text}")
+                                    for c in cited):
             return AspectCheck(a.text, a.kind, True, 1.0, 0.0, 0.0)
+        # an acronym the cited text does not spell out is judged by meaning ("NGO" and
+        # "women's organizations"), like a noun phrase
         if lexical >= 0.5:
             return AspectCheck(a.text, a.kind, True, lexical, 0.0, 0.0)
-        vec = self.embed([a.text])[0]
+        vec = self._phrase(a.text)
         sentence = max((float(np.max(c.sentence_vectors @ vec)) for c in cited
                         if c.sentence_vectors is not None and len(c.sentence_vectors)), default=0.0)
         words = self._words(cited)
         word = float(np.max(np.vstack([self._word_vectors[w] for w in words]) @ vec)) if words else 0.0
         ok = sentence >= self.thresholds.sentence or word >= self.thresholds.word
         return AspectCheck(a.text, a.kind, ok, lexical, sentence, word)
+
+    def _phrase(self, text: str) -> np.ndarray:
+        with self._lock:
+            if text not in self._phrases:
+                if len(self._phrases) > 4096:
+                    self._phrases.clear()
+                self._phrases[text] = self.embed([text])[0]
+            return self._phrases[text]
 
     def _words(self, cited: Sequence[Cited]) -> list[str]:
         words = sorted({w for c in cited for w in _WORD.findall(fold(c.passage.text))
@@ -175,7 +189,7 @@ def _initials_match(acronym: str, text: str) -> bool:
     return len(letters) >= 2 and letters in initials
 
 
-_QUANTITY_HEADS = frozenset({"figures", "timing"})
+_QUANTITY_HEADS = frozenset({"figures", "timing", "evidence of effect"})
 
 
 def _has_quantity_word(text: str) -> bool:

@@ -24,6 +24,8 @@ class AnswerRequest:
     history: tuple[Turn, ...]
     parts: tuple[Part, ...]
     top_k: int
+    reasons: bool = False  # "why does that matter?": answer with the reasons given
+    previous_answer: str = ""  # what was already said (not to be repeated)
 
     def top_hits(self) -> list[Hit]:
         """Hits of all parts, best first, each passage once."""

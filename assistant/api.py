@@ -25,6 +25,7 @@ from assistant.focus import find_focus
 from assistant.safety import SAFETY_NOTE, SAFETY_NOTE_MORE, is_personal_disclosure
 from assistant.text import clean_question, instruction_like, tokens
 from ingest.embed import MINILM_NAME
+from ingest.parse_outline import NOTE_TRUNCATED
 from ingest.model import Passage
 from ingest.settings import Settings, offline_environment
 
@@ -163,7 +164,10 @@ class Assistant:
                 followup=resolution.followup,
             )
         parts = self._parts(q, query, main) if not resolution.followup else (Part(query, main),)
-        return _Prepared(AnswerRequest(q, tuple(turns), parts, k), retrieved, timings, notice,
+        previous = resolution.previous.answer if resolution.previous else ""
+        request = AnswerRequest(q, tuple(turns), parts, k, reasons=resolution.wants_reasons,
+                                previous_answer=previous)
+        return _Prepared(request, retrieved, timings, notice,
                          query, t0, resolution, self._judge_fn(q, query, focus, disclosure))
 
     def _judge_fn(self, q: str, query: str, focus: Any, disclosure: bool) -> Any:
@@ -174,7 +178,13 @@ class Assistant:
                 p = self.view.by_uid.get(f"{c.doc_id}#{c.passage_id}")
                 if p is not None:
                     cited.append(Cited(p, c.quote, vectors.get(p.uid, (None, None))[1]))
-            return self.judge.judge(q, cited, focus, context=query)
+            verdict = self.judge.judge(q, cited, focus, context=query)
+            # the quote reaches the end of a passage whose source page stops mid-sentence
+            cut = [_cut_off_gap(c.passage) for c in cited if NOTE_TRUNCATED in c.passage.notes
+                   and _flat_end(c.passage.text) and _flat_end(c.quote) == _flat_end(c.passage.text)]
+            if cut and verdict.coverage != "not_covered":
+                return Verdict("partial", tuple(dict.fromkeys((*verdict.gaps, *cut))), verdict.checks)
+            return verdict
         judge.disclosure = disclosure  # type: ignore[attr-defined]
         return judge
 
@@ -257,6 +267,17 @@ class _Prepared:
             answer=comp.answer, abstained=False, citations=comp.citations, timings_ms=timings,
             notice="\n".join(x for x in (notice, comp.notice) if x), checks=comp.checks,
             gaps=verdict.gaps, coverage=verdict.coverage, **common)  # type: ignore[arg-type]
+
+
+def _flat_end(text: str) -> str:
+    return " ".join(text.split())[-40:]
+
+
+def _cut_off_gap(p: Passage) -> str:
+    """Name what a passage introduces but the source page never gives (it ends mid-list)."""
+    text = re.sub(r"\s*\([^()]*\)\s*:?\s*$", "", " ".join(p.text.split())).rstrip(" :")
+    words = text.split()
+    return f"the text after “…{' '.join(words[-5:])}” (the source page ends there)"
 
 
 def _check_history(history: list[Any]) -> list[Turn]:

@@ -35,6 +35,18 @@ _LIST_CUE = re.compile(
     re.IGNORECASE,
 )
 _CLAUSE = re.compile(r";\s|,\s+(?:which|including|such as|particularly|ensuring)\b|:\s")
+# where a sentence gives a reason, a purpose or an effect: English causal and purpose
+# connectives (a closed class of discourse markers, not topic words)
+_REASON = re.compile(
+    r"\b(?:which|that|this|these|it|they)\s+(?:can|could|may|will|would|is|are)\b"
+    r"|\b(?:can|could|may|will)\s+(?:also\s+)?(?:contribute|help|enable|promote|improve|increase|reduce|"
+    r"prevent|raise|offer|provide|ensure|draw|lead|encourage|strengthen|build)\b"
+    r"|\bcontribut\w* to\b|\bin order to\b|\bso (?:that|as to)\b|\bbecause\b|\bas a result\b"
+    r"|\blead(?:s|ing)? to\b|\bresult(?:s|ing)? in\b|\b(?:is|are) (?:key|critical|essential|important|"
+    r"crucial|vital|necessary)\b|\bopportunit(?:y|ies) to\b|\bfor ensuring\b"
+    r"|\bto (?:ensure|prevent|improve|increase|reduce|promote|enable|address|strengthen|build)\b",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -43,6 +55,8 @@ class Quote:
     start: int  # offsets within passage.text
     end: int
     score: float
+
+    trimmed: bool = False  # cut back to a leading clause, or a reason clause
 
     @property
     def text(self) -> str:
@@ -65,6 +79,8 @@ class ExtractiveAnswerer:
     # -- public ---------------------------------------------------------------------
     def compose(self, request: AnswerRequest) -> Composition:
         quotes: list[tuple[Quote, int]] = []  # (quote, list depth: 0 prose, 1 item)
+        if request.reasons:
+            return _render([(x, 0) for x in self._reason_quotes(request)])
         if len(request.parts) > 1:
             for part in request.parts:
                 q = self._best_quotes(part, request.top_k, limit=1)
@@ -118,13 +134,51 @@ class ExtractiveAnswerer:
             words = len(p.text[s:e].split())
             if words < 4 and len(spans) > 1:
                 continue  # a bullet's title fragment ("Stakeholder consultation.")
+            if p.text[s:e].rstrip().endswith(":"):
+                continue  # announces a list ("… and entails:"): never an answer on its own
             sterms = set(tokens(p.text[s:e]))
             lex = len(qterms & sterms) / len(qterms) if qterms else 0.0
             dense = float(vecs[i] @ qvec) if qvec is not None else 0.0
             score = 0.65 * dense + 0.35 * lex + (0.05 if i == 0 else 0.0)
             s2, e2 = _trim(p.text, s, e, qterms)
-            out.append(Quote(p, s2, e2, score))
+            out.append(Quote(p, s2, e2, score, trimmed=e2 < e))
         return out
+
+    # -- "why?" follow-ups -----------------------------------------------------------
+    def _reason_quotes(self, request: AnswerRequest) -> list[Quote]:
+        """The sentences of the passages in view that give a reason, purpose or effect,
+        best first; what the previous answer already quoted in full is cut back to its
+        reason clause, so the answer adds to it instead of repeating it."""
+        part = request.parts[0]
+        qvec = part.retrieval.query_vectors.get(MINILM_NAME)
+        said = _flat(request.previous_answer).lower()
+        view = self.retriever.view
+        passages: list[Passage] = []
+        for h in part.retrieval.hits[:4]:
+            parent = view.by_uid.get(f"{h.passage.doc_id}#{h.passage.parent_id}") if h.passage.parent_id else None
+            passages += [h.passage] + ([parent] if parent else [])
+        out: list[Quote] = []
+        for rank, p in enumerate(dict.fromkeys(passages)):
+            stored = view.sentence_vectors.get(p.uid)
+            spans = stored[0] if stored else sentence_spans(p.text)
+            vecs = stored[1] if stored else self._vectors(p, spans)
+            for i, (s, e) in enumerate(spans):
+                m = _REASON.search(p.text, s, e)
+                if not m:
+                    continue
+                dense = float(vecs[i] @ qvec) if qvec is not None else 0.0
+                start, trimmed = s, False
+                if _flat(p.text[s:e]).lower() in said:
+                    start, trimmed = m.start(), True  # already quoted: only its reason clause
+                    if _flat(p.text[start:e]).lower() in said and len(said) < 2 * (e - start):
+                        continue
+                out.append(Quote(p, start, e, dense * (1.0 - 0.1 * rank) - 0.2 * trimmed, trimmed))
+        out.sort(key=lambda q: -q.score)
+        chosen: list[Quote] = []
+        for q in out:
+            if len(chosen) < self.max_sentences and all(q.passage.uid != c.passage.uid for c in chosen):
+                chosen.append(q)
+        return chosen
 
     def _vectors(self, p: Passage, spans: list[tuple[int, int]]) -> np.ndarray:
         """Sentence vectors, embedded once per passage and kept for later questions."""
@@ -157,8 +211,8 @@ def _first_sentence(p: Passage) -> Quote:
     s, e = spans[0]
     if len(p.text[s:e].split()) < 4 and len(spans) > 1:
         s, e = spans[0][0], spans[1][1]  # keep a title fragment with its sentence
-    s, e = _trim(p.text, s, e, set())
-    return Quote(p, s, e, 1.0)
+    s2, e2 = _trim(p.text, s, e, set())
+    return Quote(p, s2, e2, 1.0, trimmed=e2 < e)
 
 
 def _trim(text: str, s: int, e: int, qterms: set[str]) -> tuple[int, int]:
@@ -190,7 +244,7 @@ def _render(quotes: list[tuple[Quote, int]]) -> Composition:
                 quote=q.text, text=p.text, source_url=p.source_url, start=p.start, end=p.end,
                 quote_start=p.start + q.start, quote_end=p.start + q.end, breadcrumb=p.breadcrumb,
             ))
-        sentence = f"{_flat(q.text)} [{markers[p.uid]}]"
+        sentence = f"{_ending(_flat(q.text), q.trimmed)} [{markers[p.uid]}]"
         if depth == 0:
             prose.append(sentence)
         else:
@@ -199,6 +253,15 @@ def _render(quotes: list[tuple[Quote, int]]) -> Composition:
     if lines:
         answer = (answer + "\n\n" if answer else "") + "\n".join(lines)
     return Composition(answer=answer, citations=tuple(citations))
+
+
+def _ending(text: str, trimmed: bool) -> str:
+    """Answers read as sentences: a complete one ends with its full stop, a clause cut
+    from a longer sentence with an ellipsis (the quote itself stays verbatim)."""
+    text = text.rstrip(" ,;:")
+    if trimmed:
+        return text + " …"
+    return text if text.endswith((".", "!", "?", "…", ".)", ".”")) else text + "."
 
 
 def _flat(text: str) -> str:

@@ -27,7 +27,7 @@ from typing import Literal
 
 from assistant.text import STOPWORDS, STOPWORDS_OTHER, fold, tokens
 
-AnswerType = Literal["", "quantity", "time"]
+AnswerType = Literal["", "quantity", "time", "evidence"]
 AspectKind = Literal["focus", "name", "number", "about"]
 
 # nouns that frame a question without naming what it is about
@@ -40,7 +40,8 @@ elements action actions lesson lessons recommendation recommendations advice gui
 document module text opportunity opportunities priority priorities key main best good
 important useful specific other others practice practices form forms level levels extent
 reason reasons thing means matter question questions topic topics idea ideas else exactly
-anything something everything kinds sorts
+anything something everything kinds sorts goal goals aim aims objective objectives point case link
+links situation situations need needs value use uses mechanism mechanisms connection relationship
 papel tipo tipos forma formas manera maneras medida medidas paso pasos ejemplo ejemplos
 rol role tipe type genre genres moyen moyens mesure mesures etape etapes exemple exemples
 """.split())
@@ -58,7 +59,8 @@ _ABOUT = re.compile(
     re.IGNORECASE,
 )
 _QUANTITY = re.compile(
-    r"\b(?:how many|how much|what (?:percentage|proportion|share|number|rate|ratio|amount|"
+    r"\b(?:what|how much) (?:does|do|would|will|did) (?:[\w'’-]+\s+){0,5}cost\b|\bhow often\b"
+    r"|\b(?:how many|how much|what (?:percentage|proportion|share|number|rate|ratio|amount|"
     r"figure|figures|statistics)|cuántos|cuantos|cuántas|cuantas|cuánto|cuanto|qué porcentaje|"
     r"combien|quel pourcentage)\b",
     re.IGNORECASE,
@@ -68,6 +70,7 @@ _QUANTITY = re.compile(
 _TIME = re.compile(
     r"(?:^|[.?!;:]\s*|\band\s+)(?:when|cuándo|quand)\s+(?:should|do|does|did|is|are|was|were|can|could|"
     r"will|would|must|may|might|has|have|debe|deben|se|doit|doivent|faut)\b"
+    r"|\bin the first (?:few )?(?:minutes?|hours?|days?|weeks?)\b"
     r"|\b(?:how long|how soon|what year|which year|by what date|what deadline|by when|"
     r"within how many|cuánto tiempo|combien de temps)\b",
     re.IGNORECASE,
@@ -79,8 +82,32 @@ do does did is are was were be been should can could would will must may might h
 s re es son est sont fait font doit doivent puede pueden debe deben hace hacen
 """.split())
 # a quantity or a time in the cited text (years inside a reference "(UNDP, 2002)" excluded)
+# asks whether something is shown to work: only findings answer that
+_EVIDENCE = re.compile(
+    r"\b(?:is there|are there|any|what|the|show|shown|proof|prove)\s+(?:[\w-]+\s+){0,2}"
+    r"(?:evidence|research|stud(?:y|ies)|trials?|data|evaluations?|proof)\b"
+    r"|\b(?:evidence|proof|research|studies) (?:that|on|of|about)\b",
+    re.IGNORECASE,
+)
+_HAS_EVIDENCE = re.compile(
+    r"\b(?:evidence|stud(?:y|ies)|research|found|finds|findings|show(?:s|n|ed)?|evaluations?|trials?|"
+    r"surveys?|data (?:show|suggest|indicate))\b",
+    re.IGNORECASE,
+)
+# "is there a panic-button app …?": the thing whose existence is asked about
+_EXISTENCE = re.compile(
+    r"\b(?:is there|are there|is it possible to get|hay|existe|y a-t-il|existe-t-il)\s+"
+    r"(?:(?:a|an|any|some|un|una|unos|unas|une|des)\b)?\s*(?P<np>[^?.,;:!]+)",
+    re.IGNORECASE,
+)
+# "what is the standard sanction …?": the noun phrase after the copula
+_COPULA = re.compile(
+    r"\b(?:what|which|cual|cuál|quel|quelle)\s+(?:is|are|was|were|es|son|est|sont)\s+"
+    r"(?:the|a|an|el|la|los|las|le|les|un|une)\s+(?P<np>[^?.,;:!]+)",
+    re.IGNORECASE,
+)
 _HAS_QUANTITY = re.compile(
-    r"\b\d[\d,.]*\s*(?:%|per ?cent|percent)?|\b(?:two|three|four|five|six|seven|eight|nine|"
+    r"(?<![\d,.])\d{1,3}(?:[.,]\d+)?\s*(?:%|per ?cent|percent)?(?![\d,.]*\d)|\b(?:two|three|four|five|six|seven|eight|nine|"
     r"ten|twelve|twenty|hundred|thousand|million|half|third|quarter|majority|minority)\b",
     re.IGNORECASE,
 )
@@ -130,13 +157,19 @@ def find_focus(question: str) -> Focus:
         np_ = _noun_phrase(m.group("np"))
         if np_:
             add(np_, "focus")
+    for m in [*_COPULA.finditer(q), *_EXISTENCE.finditer(q)]:
+        np_ = _noun_phrase(m.group("np"))
+        if np_:
+            add(np_, "focus")
     for m in _ABOUT.finditer(q):
         np_ = _noun_phrase(m.group("np"), allow_verbs=True)
         if np_:
             add(np_, "about")
     for name in _names(q):
         add(name, "number" if name[0].isdigit() else "name")
-    answer_type: AnswerType = "quantity" if _QUANTITY.search(q) else "time" if _TIME.search(q) else ""
+    answer_type: AnswerType = (
+        "quantity" if _QUANTITY.search(q) else "time" if _TIME.search(q)
+        else "evidence" if _EVIDENCE.search(q) else "")
     return Focus(tuple(aspects), answer_type)
 
 
@@ -160,6 +193,8 @@ def _noun_phrase(text: str, allow_verbs: bool = False) -> str:
             break
     while out and fold(out[-1]) in ("of", "de", "del", "des", "du"):
         out.pop()
+    if len(out) == 1 and fold(out[0]).endswith("ed") and len(words) <= 2:
+        return ""  # "what happened?": a verb, not a noun phrase
     kept = [w for w in out if fold(w).strip("'’") not in LIGHT_NOUNS]
     if not kept or all(fold(w) in ("of", "de", "del", "des", "du") for w in kept):
         return ""
@@ -205,6 +240,10 @@ def _flush(run: list[str], out: list[str]) -> None:
 
 def has_quantity(text: str) -> bool:
     return bool(_HAS_QUANTITY.search(_CITATION_PAREN.sub(" ", text)))
+
+
+def has_evidence(text: str) -> bool:
+    return bool(_HAS_EVIDENCE.search(text))
 
 
 def has_time(text: str) -> bool:

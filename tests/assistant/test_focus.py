@@ -1,0 +1,37 @@
+"""What a question asks for, found from its grammar."""
+
+from __future__ import annotations
+
+from assistant.focus import find_focus, has_quantity, has_time
+
+
+def _aspects(q: str) -> list[tuple[str, str]]:
+    return [(a.text, a.kind) for a in find_focus(q).aspects]
+
+
+def test_wh_determiner_phrase_is_the_focus() -> None:
+    assert _aspects("What opening hours should a women's police station keep?") == [("opening hours", "focus")]
+    assert _aspects("Which software should officers use?") == [("software", "focus")]
+    assert _aspects("What kind of training should police receive?") == [("training", "focus")]
+
+
+def test_wh_pronoun_and_light_nouns_give_no_focus() -> None:
+    assert _aspects("What does the guidance recommend for recruitment?") == []
+    assert _aspects("What role do women's police stations play?") == []
+
+
+def test_names_numbers_and_about_objects() -> None:
+    assert ("Kenya", "name") in _aspects("How are police trained in Kenya?")
+    assert ("2467", "number") in _aspects("does resolution 2467 apply?")
+    assert ("body cameras", "about") in _aspects("What does the guidance say about body cameras?")
+    # a capital at the start of a sentence is not a name
+    assert _aspects("Police stations: should they open at night?") == []
+
+
+def test_answer_types() -> None:
+    assert find_focus("How many women officers are there?").answer_type == "quantity"
+    assert find_focus("When should a survivor be referred?").answer_type == "time"
+    # "when" as a conjunction does not ask for a time
+    assert find_focus("When the sector is reformed, who should be consulted?").answer_type == ""
+    assert has_quantity("about 30 percent of officers") and not has_quantity("reform (UNDP, 2002)")
+    assert has_time("within 24 hours") and not has_time("during reform processes")
