@@ -116,13 +116,14 @@ class AnswerabilityJudge:
         gaps = [c.aspect for c in checks if not c.addressed]
         quotes = " ".join(c.quote for c in cited)
         typed_gap = ""
+        head = next((c.aspect for c in checks if c.kind in ("focus", "about") and c.addressed), "")
         if focus.answer_type == "quantity" and not has_quantity(quotes):
-            typed_gap = "figures"
+            typed_gap = f"figures on {head}" if head and not _has_quantity_word(head) else "figures"
         elif focus.answer_type == "time" and not has_time(quotes):
             typed_gap = "timing"
         elif focus.answer_type == "evidence" and not has_evidence(quotes):
             typed_gap = "evidence of effect"
-        if typed_gap and not any(g in _QUANTITY_HEADS or _has_quantity_word(g) for g in gaps):
+        if typed_gap and not any(_has_quantity_word(g) for g in gaps):
             gaps.append(typed_gap)
         if not gaps:
             return Verdict("covered", (), tuple(checks))
@@ -189,12 +190,9 @@ def _initials_match(acronym: str, text: str) -> bool:
     return len(letters) >= 2 and letters in initials
 
 
-_QUANTITY_HEADS = frozenset({"figures", "timing", "evidence of effect"})
-
-
 def _has_quantity_word(text: str) -> bool:
     return bool(re.search(r"\b(?:percentage|proportion|share|number|rate|ratio|amount|figures?|"
-                          r"statistics|days|weeks|months|years|hours)\b", text, re.IGNORECASE))
+                          r"statistics|days|weeks|months|years|hours|timing|evidence)\b", text, re.IGNORECASE))
 
 
 def is_english(question: str) -> bool:

@@ -25,7 +25,7 @@ from assistant.focus import find_focus
 from assistant.safety import SAFETY_NOTE, SAFETY_NOTE_MORE, is_personal_disclosure
 from assistant.text import clean_question, instruction_like, tokens
 from ingest.embed import MINILM_NAME
-from ingest.parse_outline import NOTE_TRUNCATED
+from ingest.parse_outline import NOTE_EMPTY_LIST, NOTE_TRUNCATED
 from ingest.model import Passage
 from ingest.settings import Settings, offline_environment
 
@@ -153,7 +153,7 @@ class Assistant:
         timings = dict(main.timings_ms)
         timings["retrieve"] = (time.perf_counter() - t0) * 1000
         if instruction_like(q) or not self.is_covered(main, is_english(q)):
-            gaps = tuple(a.text for a in focus.aspects)
+            gaps = self._missing(q, focus, main) if not instruction_like(q) else ()
             near = () if disclosure else main.hits[:3]
             return Answer(
                 question=q, answer=not_covered_text(gaps), abstained=True, retrieved=retrieved,
@@ -180,22 +180,40 @@ class Assistant:
                     cited.append(Cited(p, c.quote, vectors.get(p.uid, (None, None))[1]))
             verdict = self.judge.judge(q, cited, focus, context=query)
             # the quote reaches the end of a passage whose source page stops mid-sentence
-            cut = [_cut_off_gap(c.passage) for c in cited if NOTE_TRUNCATED in c.passage.notes
-                   and _flat_end(c.passage.text) and _flat_end(c.quote) == _flat_end(c.passage.text)]
+            cut = [_cut_off_gap(c.passage) for c in cited
+                   if (NOTE_TRUNCATED in c.passage.notes or NOTE_EMPTY_LIST in c.passage.notes)
+                   and _flat_end(c.quote) == _flat_end(c.passage.text)]
             if cut and verdict.coverage != "not_covered":
                 return Verdict("partial", tuple(dict.fromkeys((*verdict.gaps, *cut))), verdict.checks)
             return verdict
         judge.disclosure = disclosure  # type: ignore[attr-defined]
         return judge
 
+    def _missing(self, q: str, focus: Any, r: Retrieval) -> tuple[str, ...]:
+        """What a refused question asks that the nearest passages do not address (so the
+        refusal names it instead of everything the question mentions)."""
+        vectors = self.view.sentence_vectors
+        near = [Cited(h.passage, h.passage.text, vectors.get(h.passage.uid, (None, None))[1])
+                for h in r.hits[:2]]
+        verdict = self.judge.judge(q, near, focus)
+        return verdict.gaps or tuple(a.text for a in focus.aspects)
+
     def _focused(self, r: Retrieval, resolution: Resolution) -> Retrieval:
         """Keep a follow-up near what it refers to: an ordinal names one passage outright;
         "that"/"why"/ellipsis lean on the previous answer's passages more gently."""
         weight = 3.0 if resolution.kind == "ordinal" else 0.5
+        focus = resolution.focus
         if resolution.exclude:
+            # "anything else?": what was cited is out; the rest of its list comes into view
             r = Retrieval(r.query, tuple(h for h in r.hits if h.passage.uid not in resolution.exclude),
                           r.signals, r.query_vectors, r.timings_ms)
-        return focus_retrieval(r, resolution.focus, self.view.by_uid, weight=weight)
+            focus = tuple(s.uid for uid in resolution.exclude if uid in self.view.by_uid
+                          for s in self._siblings(self.view.by_uid[uid]) if s.uid not in resolution.exclude)
+        return focus_retrieval(r, focus, self.view.by_uid, weight=weight)
+
+    def _siblings(self, p: Passage) -> list[Passage]:
+        parent = self.view.by_uid.get(f"{p.doc_id}#{p.parent_id}") if p.parent_id else None
+        return self.view.children(parent) if parent else []
 
     def is_covered(self, r: Retrieval, english: bool = True) -> bool:
         if self.coverage is None:
@@ -277,7 +295,8 @@ def _cut_off_gap(p: Passage) -> str:
     """Name what a passage introduces but the source page never gives (it ends mid-list)."""
     text = re.sub(r"\s*\([^()]*\)\s*:?\s*$", "", " ".join(p.text.split())).rstrip(" :")
     words = text.split()
-    return f"the text after “…{' '.join(words[-5:])}” (the source page ends there)"
+    why = "the source page ends there" if NOTE_TRUNCATED in p.notes else "the list is empty in the source"
+    return f"what follows “…{' '.join(words[-5:])}” ({why})"
 
 
 def _check_history(history: list[Any]) -> list[Turn]:

@@ -24,6 +24,7 @@ from assistant.retrieve import Hit, HybridRetriever
 from assistant.text import tokens
 from ingest.embed import MINILM_NAME
 from ingest.model import Passage
+from ingest.parse_outline import NOTE_EMPTY_LIST, NOTE_TRUNCATED
 from ingest.sentences import sentence_spans
 
 MAX_SENTENCES = 2  # measured: 3 adds passages that lower citation precision, not recall
@@ -134,8 +135,10 @@ class ExtractiveAnswerer:
             words = len(p.text[s:e].split())
             if words < 4 and len(spans) > 1:
                 continue  # a bullet's title fragment ("Stakeholder consultation.")
-            if p.text[s:e].rstrip().endswith(":"):
-                continue  # announces a list ("… and entails:"): never an answer on its own
+            if p.text[s:e].rstrip().endswith(":") and not (i == len(spans) - 1 and _items_missing(p)):
+                # announces a list ("… and entails:"): never an answer on its own, unless
+                # the source itself lacks the items (then the answer says so)
+                continue
             sterms = set(tokens(p.text[s:e]))
             lex = len(qterms & sterms) / len(qterms) if qterms else 0.0
             dense = float(vecs[i] @ qvec) if qvec is not None else 0.0
@@ -151,7 +154,7 @@ class ExtractiveAnswerer:
         reason clause, so the answer adds to it instead of repeating it."""
         part = request.parts[0]
         qvec = part.retrieval.query_vectors.get(MINILM_NAME)
-        said = _flat(request.previous_answer).lower()
+        said = _flat(re.sub(r"\s*\[\d+\]", "", request.previous_answer)).lower()
         view = self.retriever.view
         passages: list[Passage] = []
         for h in part.retrieval.hits[:4]:
@@ -255,10 +258,16 @@ def _render(quotes: list[tuple[Quote, int]]) -> Composition:
     return Composition(answer=answer, citations=tuple(citations))
 
 
+def _items_missing(p: Passage) -> bool:
+    return any(n in p.notes for n in (NOTE_TRUNCATED, NOTE_EMPTY_LIST))
+
+
 def _ending(text: str, trimmed: bool) -> str:
     """Answers read as sentences: a complete one ends with its full stop, a clause cut
     from a longer sentence with an ellipsis (the quote itself stays verbatim)."""
-    text = text.rstrip(" ,;:")
+    if text.rstrip().endswith(":"):
+        return text.rstrip() + " …"  # a list the source does not give (the answer says so)
+    text = text.rstrip(" ,;")
     if trimmed:
         return text + " …"
     return text if text.endswith((".", "!", "?", "…", ".)", ".”")) else text + "."

@@ -103,7 +103,7 @@ _EXISTENCE = re.compile(
 # "what is the standard sanction …?": the noun phrase after the copula
 _COPULA = re.compile(
     r"\b(?:what|which|cual|cuál|quel|quelle)\s+(?:is|are|was|were|es|son|est|sont)\s+"
-    r"(?:the|a|an|el|la|los|las|le|les|un|une)\s+(?P<np>[^?.,;:!]+)",
+    r"(?:(?:the|a|an|el|la|los|las|le|les|un|une)\s+)?(?P<np>[^?.,;:!]+)",
     re.IGNORECASE,
 )
 _HAS_QUANTITY = re.compile(

@@ -8,7 +8,6 @@ import re
 import pytest
 
 from assistant import Answer, Assistant, QuestionError
-from assistant.api import NOT_COVERED
 from assistant.safety import SAFETY_NOTE
 from eval import CORE_SET, load_cases
 from tests.assistant.grounding import MARKER, assert_citations_grounded
@@ -44,7 +43,8 @@ def test_every_answerable_core_question_is_grounded(assistant: Assistant) -> Non
 ])
 def test_out_of_scope_abstains_without_citations(assistant: Assistant, q: str) -> None:
     ans = assistant.ask(q)
-    assert ans.abstained and ans.answer == NOT_COVERED and ans.citations == ()
+    assert ans.abstained and ans.answer.startswith("The guidance does not") and ans.citations == ()
+    assert ans.coverage == "not_covered"
     assert len(ans.suggestions) == 3 and all(" — " in s for s in ans.suggestions)
 
 
