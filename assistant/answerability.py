@@ -192,7 +192,8 @@ def _initials_match(acronym: str, text: str) -> bool:
 
 def _has_quantity_word(text: str) -> bool:
     return bool(re.search(r"\b(?:percentage|proportion|share|number|rate|ratio|amount|figures?|"
-                          r"statistics|days|weeks|months|years|hours|timing|evidence)\b", text, re.IGNORECASE))
+                          r"statistics|days|weeks|months|years|hours|timing|evidence)\b",
+                          text, re.IGNORECASE))
 
 
 def is_english(question: str) -> bool:

@@ -5,28 +5,28 @@ from __future__ import annotations
 import re
 import threading
 import time
-
-import numpy as np
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from assistant.answerability import AnswerabilityJudge, Cited, Verdict, is_english, not_covered_text
 from assistant.answerer import Answerer, AnswerRequest, Composition, Part, StreamingAnswerer
 from assistant.compose import ExtractiveAnswerer
-from assistant.coverage import CALIBRATION_FILE, CoverageModel
 from assistant.conversation import CitationFinder, focus_retrieval
+from assistant.coverage import CALIBRATION_FILE, CoverageModel
+from assistant.focus import find_focus
 from assistant.followup import ConversationResolver, FollowUpResolver, Resolution
 from assistant.index import IndexView
 from assistant.model import Answer, QuestionError, Turn
 from assistant.retrieve import FusionConfig, HybridRetriever, Retrieval
-from assistant.focus import find_focus
 from assistant.safety import SAFETY_NOTE, SAFETY_NOTE_MORE, is_personal_disclosure
 from assistant.text import clean_question, instruction_like, tokens
 from ingest.embed import MINILM_NAME
-from ingest.parse_outline import NOTE_EMPTY_LIST, NOTE_TRUNCATED
 from ingest.model import Passage
+from ingest.parse_outline import NOTE_EMPTY_LIST, NOTE_TRUNCATED
 from ingest.settings import Settings, offline_environment
 
 NOT_COVERED = "The guidance does not cover this question."

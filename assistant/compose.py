@@ -158,7 +158,8 @@ class ExtractiveAnswerer:
         view = self.retriever.view
         passages: list[Passage] = []
         for h in part.retrieval.hits[:4]:
-            parent = view.by_uid.get(f"{h.passage.doc_id}#{h.passage.parent_id}") if h.passage.parent_id else None
+            pid = h.passage.parent_id
+            parent = view.by_uid.get(f"{h.passage.doc_id}#{pid}") if pid else None
             passages += [h.passage] + ([parent] if parent else [])
         out: list[Quote] = []
         for rank, p in enumerate(dict.fromkeys(passages)):

@@ -107,7 +107,8 @@ _COPULA = re.compile(
     re.IGNORECASE,
 )
 _HAS_QUANTITY = re.compile(
-    r"(?<![\d,.])\d{1,3}(?:[.,]\d+)?\s*(?:%|per ?cent|percent)?(?![\d,.]*\d)|\b(?:two|three|four|five|six|seven|eight|nine|"
+    r"(?<![\d,.])\d{1,3}(?:[.,]\d+)?\s*(?:%|per ?cent|percent)?(?![\d,.]*\d)"
+    r"|\b(?:two|three|four|five|six|seven|eight|nine|"
     r"ten|twelve|twenty|hundred|thousand|million|half|third|quarter|majority|minority)\b",
     re.IGNORECASE,
 )
@@ -219,9 +220,7 @@ def _names(question: str) -> list[str]:
             (w[0].isupper() and not sentence_start and fold(w) not in STOPWORDS and w != "I")
             or bool(_ACRONYM.match(w)) or w[0].isdigit()
         )
-        if is_name:
-            run.append(w)
-        elif run and fold(w) in ("of", "de", "on", "for") and run[-1][0].isupper():
+        if is_name or (run and fold(w) in ("of", "de", "on", "for") and run[-1][0].isupper()):
             run.append(w)
         else:
             _flush(run, out)

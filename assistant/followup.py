@@ -59,12 +59,14 @@ _RETURN = re.compile(
 _BACK_REF = re.compile(
     r"\byou (?:just )?(?:mentioned|said|listed|cited|quoted|described)\b|\bmentioned (?:above|earlier)\b"
     r"|\b(?:we|you) (?:discussed|talked about|were discussing) (?:earlier|before)\b"
-    r"|\b(?:as )?above\b|\bmencionaste\b|\bdijiste\b|\bvous avez (?:mentionne|dit)\b|\btu as (?:mentionne|dit)\b",
+    r"|\b(?:as )?above\b|\bmencionaste\b|\bdijiste\b"
+    r"|\bvous avez (?:mentionne|dit)\b|\btu as (?:mentionne|dit)\b",
 )
 _WHAT_ABOUT = re.compile(
     r"^\W*(?:(?:and|but|so|ok(?:ay)?|right)\W+)?(?:what|how) about\b\W*(?P<x>.*)$"
     r"|^\W*(?:y|e)\s+(?:que hay de|qué hay de|que pasa con|qué pasa con|en cuanto a)\b\W*(?P<xes>.*)$"
-    r"|^\W*(?:et\s+)?(?:qu'en est-il de|qu'en est il de|et pour|et pour ce qui est de|et concernant)\b\W*(?P<xfr>.*)$",
+    r"|^\W*(?:et\s+)?(?:qu'en est-il de|qu'en est il de|et pour|et pour ce qui est de|et concernant)\b"
+    r"\W*(?P<xfr>.*)$",
 )
 _CONNECT = r"(?:(?:and|but|so|ok(?:ay)?|right|well|then|y|et|mais|pero|bueno|alors)\W+)*"
 _WHY = re.compile(

@@ -33,7 +33,8 @@ class Score:
 
     @property
     def cost(self) -> float:
-        return self.dishonest / max(1, self.n_gapped) + SPURIOUS_COST * self.spurious / max(1, self.n_answerable)
+        spurious = self.spurious / max(1, self.n_answerable)
+        return self.dishonest / max(1, self.n_gapped) + SPURIOUS_COST * spurious
 
 
 @dataclass(frozen=True)

@@ -433,7 +433,8 @@ def honesty_metrics(response: Mapping[str, Any], expect_gaps: Sequence[str],
     out: dict[str, float | None] = {"honest": None, "gap_named": None, "spurious_gaps": None}
     if expect_gaps:
         out["honest"] = 1.0 if abstained or gaps else 0.0
-        said = set(content_tokens(" ".join(gaps) + (" " + str(response.get("answer", "")) if abstained else "")))
+        refusal = " " + str(response.get("answer", "")) if abstained else ""
+        said = set(content_tokens(" ".join(gaps) + refusal))
         wanted = set(content_tokens(" ".join(expect_gaps)))
         out["gap_named"] = 1.0 if said & wanted else 0.0
     elif answerable:
