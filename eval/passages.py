@@ -17,12 +17,11 @@ DEFAULT_CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 def parse_corpus(corpus_files: Sequence[str | Path]) -> list[ParsedDocument]:
     """Parse every document exactly as ingest does (same discovery, size limit, reader and
     parser), so gold ids and offsets are those the assistant indexes."""
-    from ingest.pipeline import parse_file
+    from ingest.parse_corpus import parse_files
     from ingest.settings import Settings
     from ingest.sources import discover
 
-    settings = Settings.load()
-    return [parse_file(f, settings) for f in discover([Path(p) for p in corpus_files])]
+    return parse_files(discover([Path(p) for p in corpus_files]), Settings.load())
 
 
 def passage_ids(corpus_files: Sequence[str | Path] = (DEFAULT_CORPUS,)) -> list[str]:

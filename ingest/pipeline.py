@@ -23,10 +23,10 @@ from ingest.embed import (
 )
 from ingest.errors import IndexMissingError
 from ingest.model import ParsedDocument, Passage
-from ingest.parse_outline import parse_outline
+from ingest.parse_corpus import parse_files
 from ingest.sentences import sentence_spans
 from ingest.settings import Settings
-from ingest.sources import discover, read_source
+from ingest.sources import discover
 from ingest.store import (
     Generation,
     create_collection,
@@ -64,10 +64,7 @@ class IngestReport:
 
 
 def parse_file(path: Path, settings: Settings) -> ParsedDocument:
-    src = read_source(path, settings.max_file_bytes)
-    passages, warnings = parse_outline(src.text, src.meta)
-    return ParsedDocument(meta=src.meta, path=str(path.resolve()), sha256=src.sha256,
-                          text=src.text, passages=tuple(passages), warnings=tuple(warnings))
+    return parse_files([path], settings)[0]
 
 
 def ingest(
@@ -83,7 +80,7 @@ def ingest(
     t0 = time.perf_counter()
     targets = list(paths) if paths else [settings.corpus_dir]
     files = discover(targets)
-    parsed = [parse_file(f, settings) for f in files]
+    parsed = parse_files(files, settings)  # together: lines repeated across pages are chrome
     _check_unique_ids(parsed)
     data_dir = settings.data_dir
     if settings.chroma_url:  # a bad or unreachable server fails before any work
