@@ -130,11 +130,12 @@ def _unbullet(line: str) -> str:
 
 def guess_title(text: str) -> str:
     """A document's title when no sidecar gives one: its first heading, the line above
-    "Last edited: …", a first short question, else its first short line."""
+    "Last edited: …", a first short question, else its first line if it is short and not
+    a sentence; "" when none fits (the file name is used then)."""
     lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
     head = lines[:15]
-    for ln in head:
-        if re.match(r"^#{1,6}\s+\S", ln):
+    for k, ln in enumerate(head):  # a "# " heading, or any heading opening the text
+        if re.match(r"^#\s+\S", ln) or (k == 0 and re.match(r"^#{2,6}\s+\S", ln)):
             return ln.lstrip("#").strip()
     for prev, ln in pairwise(head):
         if last_edited(ln) is not None and len(prev.split()) <= 20 and last_edited(prev) is None:
@@ -142,8 +143,8 @@ def guess_title(text: str) -> str:
     for ln in head:
         if ln.endswith("?") and len(ln.split()) <= 20:
             return ln
-    for ln in head:
-        if len(ln) <= 120:
+    for ln in head[:1]:
+        if len(ln) <= 120 and len(ln.split()) <= 14 and ln[-1] not in ".:;,":
             return ln
     return ""
 
