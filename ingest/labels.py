@@ -27,6 +27,7 @@ def _cap(words: list[str]) -> str:
 def _tidy(label: str) -> str:
     """Never end inside a parenthesis ("… survivors (e.g") or on dangling punctuation."""
     label = _OPEN_PAREN.sub("", label)
+    label = re.sub(r"[;,]\s*(?:and|or)$", "", label)  # "…women can reach; and" ends a list item
     return label.rstrip(" ,;:-–—/&").strip()
 
 
