@@ -15,7 +15,7 @@ from assistant.compose import ExtractiveAnswerer
 from assistant.coverage import CALIBRATION_FILE, CoverageModel
 from assistant.followup import resolve
 from assistant.index import IndexView
-from assistant.model import Answer, QuestionError, Turn
+from assistant.model import Answer, DocumentInfo, QuestionError, Turn
 from assistant.retrieve import FusionConfig, HybridRetriever, Retrieval
 from assistant.safety import SAFETY_NOTE, is_personal_disclosure
 from assistant.text import clean_question, tokens
@@ -131,7 +131,7 @@ class Assistant:
         query, history_query = resolve(q, turns)
         main = self.retrieve(query, history_query)
         notice = SAFETY_NOTE if is_personal_disclosure(q) else ""
-        retrieved = tuple((h.passage.passage_id, h.score) for h in main.hits[:k])
+        retrieved = tuple((h.passage.uid, h.score) for h in main.hits[:k])
         timings = dict(main.timings_ms)
         timings["retrieve"] = (time.perf_counter() - t0) * 1000
         if not self.is_covered(main):
@@ -162,7 +162,14 @@ class Assistant:
         self._fresh()
         return list(self.view.passages)
 
+    def documents(self) -> list[DocumentInfo]:
+        """Per indexed document: doc_id, title, last_edited, source_url, passage count."""
+        self._fresh()
+        return self.view.documents()
+
     def passage(self, ref: str) -> Passage:
+        """A passage by uid ("doc#ep-1.3"), or by bare id when one document has it
+        (UnknownPassageError otherwise, naming the candidates)."""
         self._fresh()
         return self.view.get(ref)
 

@@ -27,3 +27,9 @@ def parse_corpus(corpus_files: Sequence[str | Path]) -> list[ParsedDocument]:
 def passage_ids(corpus_files: Sequence[str | Path] = (DEFAULT_CORPUS,)) -> list[str]:
     """All passage ids in document order (pass them as ``known_ids`` to the loader)."""
     return [p.passage_id for doc in parse_corpus(corpus_files) for p in doc.passages]
+
+
+def passage_uids(corpus_files: Sequence[str | Path] = (DEFAULT_CORPUS,)) -> list[str]:
+    """All passage uids ("<doc_id>#<passage_id>") in document order: as ``known_ids``, bare
+    gold ids resolve to the one document that has them."""
+    return [p.uid for doc in parse_corpus(corpus_files) for p in doc.passages]

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from eval.dataset import EvalCase
-from eval.metrics import aggregate, aggregate_by_kind, case_metrics, response_ids
+from eval.metrics import aggregate, aggregate_by_kind, case_metrics, missed_gold, response_ids
 
 AskFn = Callable[[str, list[dict[str, str]]], Mapping[str, Any]]
 
@@ -167,7 +167,7 @@ def evaluate_case(
         abstained=abstained,
         retrieved=tuple(retrieved),
         cited=tuple(cited),
-        missed=tuple(g for g in case.gold if g not in cited),
+        missed=tuple(missed_gold(case.gold, retrieved, cited)),
         metrics=metrics,
         latency_ms=latency_ms,
         reported_ms=float(reported) if isinstance(reported, int | float) else None,

@@ -182,6 +182,10 @@ def frame_page(blocks: Sequence[Line], title: str, repeated: frozenset[str] = fr
         elif title_at is None and is_title_block(b, title):
             drop.add(i)
             title_at = i
+        elif title_at is None and i + 1 < len(blocks) and b.kind == blocks[i + 1].kind == "para" \
+                and is_title_block(Line("para", f"{s} {blocks[i + 1].text.strip()}"), title):
+            drop |= {i, i + 1}  # a title wrapped over two printed lines (PDF)
+            title_at = i
         elif b.kind != "heading" and repeated and all(
                 normalise(_unbullet(ln)) in repeated for ln in s.splitlines()):
             drop.add(i)

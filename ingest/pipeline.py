@@ -40,6 +40,7 @@ from ingest.store import (
     publish,
     store_record,
 )
+from ingest.windows import window_rows
 
 PROGRESS_MIN_DOCS = 5  # show a progress bar when more documents than this are embedded
 
@@ -189,10 +190,12 @@ def _build(plan: dict[str, Any], old: Generation | None, embs: list[Embedder],
                 "last_edited": d.meta.last_edited, "warnings": list(d.warnings),
             }
         rows.sort(key=lambda r: (r[0].doc_id, r[0].order))
+        windows = window_rows([p for p, _ in rows], embs, old, url,  # long paragraphs' windows
+                              {d.meta.doc_id for d in plan["to_embed"]})
         store_names = {}
         for i, emb in enumerate(embs):
             store_names[emb.name] = _write_chroma(gen_path, collection_name(emb.name),
-                                                  [(p, v[i]) for p, v in rows], url)
+                                                  [(p, v[i]) for p, v in rows + windows], url)
         _write_sentence_vectors(gen_path, old, plan, embs)
         _write_passages(gen_path, [p for p, _ in rows])
         diff = _export_query_model(embs, data_dir)

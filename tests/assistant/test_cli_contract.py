@@ -28,7 +28,8 @@ def test_json_contract(guidance_data_dir: Path, tmp_path: Path) -> None:
     assert set(d) >= KEYS and isinstance(d["abstained"], bool) and not d["abstained"]
     for c in d["citations"]:
         assert set(c) >= CITATION_KEYS and f"[{c['marker']}]" in d["answer"] and c["quote"] in c["text"]
-    assert all(set(r) == {"passage_id", "score"} for r in d["retrieved"])
+    assert all(set(r) == {"uid", "passage_id", "score"} for r in d["retrieved"])
+    assert all(r["uid"] == f"key-entry-points-and-strategies#{r['passage_id']}" for r in d["retrieved"])
     assert d["timings_ms"]["total"] > 0
     history = tmp_path / "h.json"
     history.write_text(json.dumps([{"role": "user", "content": "What about disarmament programmes?"},
