@@ -18,6 +18,8 @@ import re
 from collections import Counter
 from pathlib import Path
 
+from ingest.chrome import last_edited
+
 _PAGE_NUMBER = re.compile(r"^(?:page\s+)?\d{1,4}(?:\s*(?:of|/)\s*\d{1,4})?$|^[-–]\s*\d{1,4}\s*[-–]$",
                           re.IGNORECASE)
 _BULLET = re.compile(r"^\s*(?:[•▪◦●‣∙·\-*+]|\d{1,3}[.)])\s+\S")
@@ -47,13 +49,15 @@ def rebuild(pages: list[list[str]]) -> str:
     cur: list[str] = []
     for i, ln in enumerate(lines):
         nxt = lines[i + 1] if i + 1 < len(lines) else ""
-        if _BULLET.match(ln) and cur:
+        if (_BULLET.match(ln) or last_edited(ln) is not None) and cur:
             blocks.append(cur)
             cur = []
         cur.append(ln)
         short = len(ln.strip()) < 0.75 * width
         ends = bool(_ENDS_SENTENCE.search(ln))
-        if short or not nxt or _BULLET.match(nxt) or (ends and (i in page_ends or _heading(nxt))):
+        torn = i in page_ends and not ends and (len(cur) > 1 or bool(_BULLET.match(cur[0])))
+        if (short and not torn) or not nxt or _BULLET.match(nxt) or last_edited(ln) is not None \
+                or (ends and (i in page_ends or _heading(nxt))):
             blocks.append(cur)  # a paragraph's last line, a heading, "Last edited: …"
             cur = []
     if cur:
