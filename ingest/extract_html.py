@@ -51,7 +51,7 @@ def _article_root(soup: BeautifulSoup) -> Tag:
     articles = [a for a in soup.find_all("article") if isinstance(a, Tag) and not _is_chrome(a)]
     if articles:
         return max(articles, key=lambda a: len(a.get_text(" ", strip=True)))
-    for found in (soup.find("main"), soup.find(attrs={"role": "main"}), soup.body):
+    for found in (soup.find("main"), soup.find(role="main"), soup.body):
         if isinstance(found, Tag):
             return found
     return soup
@@ -76,7 +76,7 @@ def _is_chrome(tag: Tag) -> bool:
         return True
     if name in ("header", "footer"):
         return True
-    if _names(tag) & _CHROME_NAMES and not tag.find(attrs={"itemprop": "articleBody"}):
+    if _names(tag) & _CHROME_NAMES and not tag.find(itemprop="articleBody"):
         return True
     return _link_heavy(tag)
 
