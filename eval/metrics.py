@@ -392,28 +392,28 @@ def bare_id(ref: str) -> str:
     return ref.rpartition("#")[2]
 
 
-def canonical_gold(gold: Iterable[str], refs: Iterable[str]) -> list[str]:
-    """Gold ids as uids: a bare gold id becomes the uid of the one document among ``refs``
-    that has a passage with that id; it stays bare when none or several do (then it only
-    matches a bare ref)."""
+def canonical_gold(ids: Iterable[str], refs: Iterable[str]) -> list[str]:
+    """Ids as uids: a bare id becomes the uid of the one document among ``refs`` that has a
+    passage with that id; it stays bare when none or several do (then it only matches the
+    same bare id)."""
     by_bare: dict[str, set[str]] = {}
     for r in refs:
         if "#" in r:
             by_bare.setdefault(bare_id(r), set()).add(r)
     out = []
-    for g in gold:
+    for g in ids:
         cands = by_bare.get(g, set()) if "#" not in g else set()
         out.append(next(iter(cands)) if len(cands) == 1 else g)
     return out
 
 
 def response_ids(response: Mapping[str, Any]) -> tuple[list[str], list[str]]:
-    """(retrieved passage uids in rank order, unique cited passage uids) from an ask() dict."""
-    retrieved = dedupe(
-        passage_ref(r) for r in response.get("retrieved") or [] if passage_ref(r)
-    )
-    cited = dedupe(passage_ref(c) for c in response.get("citations") or [] if passage_ref(c))
-    return retrieved, cited
+    """(retrieved passage uids in rank order, unique cited passage uids) from an ask() dict;
+    an entry without a document takes the uid another entry gives its id, if only one."""
+    retrieved = [passage_ref(r) for r in response.get("retrieved") or [] if passage_ref(r)]
+    cited = [passage_ref(c) for c in response.get("citations") or [] if passage_ref(c)]
+    refs = [*retrieved, *cited]
+    return dedupe(canonical_gold(retrieved, refs)), dedupe(canonical_gold(cited, refs))
 
 
 def missed_gold(gold: Sequence[str], retrieved: Sequence[str], cited: Sequence[str]) -> list[str]:
