@@ -66,7 +66,7 @@ def test_no_index_tells_what_to_run(tmp_path: Path) -> None:
 
 def test_outline_and_show(guidance_data_dir: Path) -> None:
     code, out, _ = _run("outline", data_dir=guidance_data_dir)
-    assert code == 0 and "ep-1.3" in out and "st-4" in out and out.count("\n") == 38
+    assert code == 0 and "#ep-1.3 " in out and "#st-4 " in out and out.count("\n") == 39  # title, facts, 37
     code, out, _ = _run("show", "ep-1.3", data_dir=guidance_data_dir)
     assert code == 0 and out.startswith("Entry point 1.3 — Stakeholder consultation")
     assert "Entry points › Entry point 1 — Security sector reform processes" in out

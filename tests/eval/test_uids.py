@@ -70,3 +70,12 @@ def test_dataset_resolves_bare_gold_against_known_uids() -> None:
         parse_cases([json.dumps({**line, "gold": ["s0-p1"]})], source="set.jsonl", known_ids=KNOWN)
     assert ei.value.errors == ["set.jsonl:1: gold id 's0-p1' is in several documents; use one of: "
                                "guide#s0-p1, page-a#s0-p1"]
+
+
+def test_run_rows_write_bare_gold_as_the_runs_uid() -> None:
+    from eval.runner import gold_as_uids
+
+    rows = [{"gold": ["ep-1"], "retrieved": ["guide#ep-2"], "cited": []},
+            {"gold": ["ep-2", "s0-p1"], "retrieved": ["guide#ep-1", "a#s0-p1", "b#s0-p1"],
+             "cited": ["guide#ep-1"]}]
+    assert [r["gold"] for r in gold_as_uids(rows)] == [["guide#ep-1"], ["guide#ep-2", "s0-p1"]]
