@@ -155,5 +155,3 @@ def load_meta(path: Path, text: str) -> DocumentMeta:
         notes=tuple(str(n) for n in data.get("notes", [])),
         structure=dict(data.get("structure") or {}),
     )
-
-

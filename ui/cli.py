@@ -107,7 +107,7 @@ def ingest(
 
 @app.command()
 def outline(data_dir: DataDir = None, chroma_url: ChromaUrl = None) -> None:
-    """Print each document's outline with passage ids."""
+    """Print each document (title, last edited, source) and its passages by uid."""
     from ui.render import outline_lines
 
     a = _assistant(data_dir, chroma_url=chroma_url)
