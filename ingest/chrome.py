@@ -6,7 +6,9 @@ and a "Last edited: <date>" line. None of that is guidance, and none of it shoul
 passage. Chrome is recognised by generic features, not by a list of known phrases:
 
 * **repeated lines**: a short, non-sentence line present in two or more documents of the
-  same ingest is site furniture (:func:`repeated_lines`, a corpus-level pass);
+  same ingest is site furniture (:func:`repeated_lines`, a corpus-level pass) — except,
+  unless it is in most documents, where it stands as a section heading inside the article
+  ("Background" or "Lessons" in two case studies);
 * **navigation zones**: before the article's first real block and after its last one,
   short lines without sentence punctuation that do not introduce a list, and short
   link-like bullets under such a line (a "Related Tools" box), are navigation;
@@ -105,17 +107,19 @@ def is_nav_line(line: str, max_words: int = NAV_MAX_WORDS) -> bool:
     return not _SENTENCE_PUNCT.search(s)
 
 
-def repeated_lines(texts: Sequence[str]) -> frozenset[str]:
-    """Short non-sentence lines (normalised) found in at least two of ``texts``."""
+def repeated_lines(texts: Sequence[str], most: bool = False) -> frozenset[str]:
+    """Short non-sentence lines (normalised) found in at least two of ``texts`` (with
+    ``most``: in more than half of them, and at least two)."""
     if len(texts) < 2:
         return frozenset()
+    least = max(2, len(texts) // 2 + 1) if most else 2
     counts: Counter[str] = Counter()
     for text in texts:
         counts.update({
             normalise(line) for line in text.splitlines()
             if is_nav_line(_unbullet(line), REPEAT_MAX_WORDS)
         })
-    return frozenset(line for line, n in counts.items() if n >= 2)
+    return frozenset(line for line, n in counts.items() if n >= least)
 
 
 def lines_in(text: str, chrome: Iterable[str]) -> list[str]:
@@ -167,8 +171,12 @@ class Frame:
 
 
 def frame_page(blocks: Sequence[Line], title: str, repeated: frozenset[str] = frozenset(),
-               skip: frozenset[str] = frozenset()) -> Frame:
-    """Find the title, the date and the chrome among a page's blocks (see module doc)."""
+               skip: frozenset[str] = frozenset(), common: frozenset[str] | None = None) -> Frame:
+    """Find the title, the date and the chrome among a page's blocks (see module doc).
+
+    ``repeated`` lines are chrome; those not in ``common`` (lines in most documents; all
+    of ``repeated`` when not given) stay when they head a section inside the article."""
+    common = repeated if common is None else common
     drop: set[int] = set()
     title_at: int | None = None
     date = ""
@@ -187,11 +195,31 @@ def frame_page(blocks: Sequence[Line], title: str, repeated: frozenset[str] = fr
             drop |= {i, i + 1}  # a title wrapped over two printed lines (PDF)
             title_at = i
         elif b.kind != "heading" and repeated and all(
-                normalise(_unbullet(ln)) in repeated for ln in s.splitlines()):
+                normalise(_unbullet(ln)) in repeated for ln in s.splitlines()) \
+                and not (normalise(s) not in common and _heads_section(blocks, i)):
             drop.add(i)
     drop |= _zone(blocks, drop, range(len(blocks)), top=True)
     drop |= _zone(blocks, drop, range(len(blocks) - 1, -1, -1), top=False)
     return Frame(frozenset(drop), title_at, date)
+
+
+def heading_like(content: str) -> bool:
+    """A line that reads as a heading: one short line, capitalised, no sentence punctuation
+    at its end or inside it ("Do No Harm", "Step 1 – Assess the Situation")."""
+    s = content.strip()
+    if "\n" in s or not s or not (s[0].isupper() or s[0].isdigit()):
+        return False
+    if len(s.split()) > 12 or len(s) > 100 or s[-1] in ".,;:!" or re.search(r"[.;:]\s", s):
+        return False
+    return any(c.isalpha() for c in s)
+
+
+def _heads_section(blocks: Sequence[Line], i: int) -> bool:
+    """Block ``i`` is a heading-like line between article text and the text it heads."""
+    before, after = blocks[i - 1] if i else None, blocks[i + 1] if i + 1 < len(blocks) else None
+    return heading_like(blocks[i].text) and before is not None and after is not None \
+        and after.kind in ("para", "bullet") and not _nav_block(after) and not _nav_block(before) \
+        and before.kind != "heading"
 
 
 def is_title_block(b: Line, title: str) -> bool:

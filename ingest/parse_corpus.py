@@ -2,7 +2,8 @@
 
 Lines repeated across the documents of an ingest are found before any page is parsed
 (:func:`ingest.chrome.repeated_lines`), so a page ingested beside its siblings loses the
-site's furniture even where it sits in the middle of the text. What was removed from a
+site's furniture even where it sits in the middle of the text (a line in only some of
+them that heads a section inside the article stays a heading). What was removed from a
 document is folded into its content hash, with the parser's version, so a change in either
 re-embeds that document instead of reusing vectors of passages that no longer exist.
 """
@@ -27,9 +28,10 @@ PARSER_VERSION = "2"
 def parse_sources(sources: Sequence[SourceText]) -> list[ParsedDocument]:
     """Parse already-read sources together (their repeated lines are chrome)."""
     chrome = repeated_lines([s.text for s in sources])
+    common = repeated_lines([s.text for s in sources], most=True)
     out = []
     for s in sources:
-        meta, passages, warnings = parse_document(s.text, s.meta, chrome)
+        meta, passages, warnings = parse_document(s.text, s.meta, chrome, common)
         used = lines_in(s.text, chrome)
         sha = hashlib.sha256(json.dumps([s.sha256, PARSER_VERSION, used]).encode()).hexdigest()
         out.append(ParsedDocument(meta=meta, path=str(s.path.resolve()), sha256=sha, text=s.text,

@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from ingest.chrome import Line, frame_page, is_title_block
+from ingest.chrome import Line, frame_page, heading_like, is_title_block
 from ingest.labels import announced_count, short_title
 from ingest.model import DocumentMeta, Passage
 from ingest.parse_blocks import Block, parse_blocks
@@ -68,14 +68,17 @@ def parse_outline(text: str, meta: DocumentMeta,
 
 
 def parse_document(text: str, meta: DocumentMeta, chrome: frozenset[str] = frozenset(),
+                   common: frozenset[str] | None = None,
                    ) -> tuple[DocumentMeta, list[Passage], list[str]]:
     """Like :func:`parse_outline`, also returning the metadata completed from the page
     (its "Last edited" date when the sidecar has none). ``chrome`` are the lines the
-    corpus-level pass found repeated across documents (:func:`ingest.chrome.repeated_lines`)."""
+    corpus-level pass found repeated across documents, ``common`` those in most of them
+    (:func:`ingest.chrome.repeated_lines`); a repeated line not in ``common`` that heads a
+    section inside the article stays a heading."""
     hints: dict[str, Any] = meta.structure or {}
     skip = frozenset(s.strip() for s in hints.get("skip_lines", []))
     raw = parse_blocks(text)
-    frame = frame_page([Line(b.kind, b.text(text)) for b in raw], meta.title, chrome, skip)
+    frame = frame_page([Line(b.kind, b.text(text)) for b in raw], meta.title, chrome, skip, common)
     if frame.last_edited and not meta.last_edited:
         meta = replace(meta, last_edited=frame.last_edited)
     blocks = [
@@ -90,17 +93,6 @@ def parse_document(text: str, meta: DocumentMeta, chrome: frozenset[str] = froze
     return meta, passages, warnings
 
 
-def _heading_like(content: str) -> bool:
-    """A line that reads as a heading: one short line, capitalised, no sentence punctuation
-    at its end or inside it ("Do No Harm", "Step 1 – Assess the Situation")."""
-    s = content.strip()
-    if "\n" in s or not s or not (s[0].isupper() or s[0].isdigit()):
-        return False
-    if len(s.split()) > 12 or len(s) > 100 or s[-1] in ".,;:!" or re.search(r"[.;:]\s", s):
-        return False
-    return any(c.isalpha() for c in s)
-
-
 def promote_headings(text: str, blocks: list[Block]) -> list[Block]:
     """Captured pages lose their heading markup: a heading-like paragraph followed by body
     text (a paragraph or list that is not itself heading-like) becomes a level-2 heading,
@@ -109,7 +101,7 @@ def promote_headings(text: str, blocks: list[Block]) -> list[Block]:
     for i, b in enumerate(blocks):
         nxt = blocks[i + 1] if i + 1 < len(blocks) else None
         if b.kind == "para" and nxt is not None and nxt.kind in ("para", "bullet") \
-                and _heading_like(b.text(text)) and not _heading_like(nxt.text(text)):
+                and heading_like(b.text(text)) and not heading_like(nxt.text(text)):
             out.append(Block("heading", b.start, b.end, b.indent, 2))
         else:
             out.append(b)

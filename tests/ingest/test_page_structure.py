@@ -184,3 +184,17 @@ def test_guidance_needs_no_skip_lines_and_ignores_sibling_pages() -> None:
     assert {p.last_edited for p in undated} == {"2011-12-29"}
     meta, _, _ = parse_document(src.text, replace(src.meta, last_edited=""))
     assert meta.last_edited == "2011-12-29"
+
+
+def test_a_heading_shared_by_some_pages_stays_a_heading(tmp_path: Path) -> None:
+    """In two of five pages: a section heading, not chrome (a line in most pages is)."""
+    headings = {"a": "Background", "b": "Background", "c": "Context", "d": "Results", "e": "Lessons"}
+    for name, heading in headings.items():
+        (tmp_path / f"{name}.txt").write_text(
+            f"Related Tools\n\nCase {name}?\n\nThe programme ran in district {name} for six years.\n\n"
+            f"{heading}\n\nThe district had no female officers when it began, page {name}.\n\n"
+            "Related Tools\n", encoding="utf-8")
+    docs = _parse(sorted(tmp_path.glob("*.txt")))
+    for d in docs:
+        assert [p.breadcrumb[1:] for p in d.passages] == [(), (headings[d.meta.doc_id],)]
+        assert "Related Tools" not in [p.text for p in d.passages]
