@@ -20,7 +20,7 @@ from assistant.coverage import CALIBRATION_FILE, CoverageModel
 from assistant.focus import find_focus
 from assistant.followup import ConversationResolver, FollowUpResolver, Resolution
 from assistant.index import IndexView
-from assistant.model import Answer, QuestionError, Turn
+from assistant.model import Answer, DocumentInfo, QuestionError, Turn
 from assistant.retrieve import FusionConfig, HybridRetriever, Retrieval
 from assistant.safety import SAFETY_NOTE, SAFETY_NOTE_MORE, is_personal_disclosure
 from assistant.text import clean_question, instruction_like, tokens
@@ -149,7 +149,7 @@ class Assistant:
         disclosure = is_personal_disclosure(q)
         notice = SAFETY_NOTE if disclosure else ""
         focus = find_focus(query if resolution.kind == "what-about" else q)
-        retrieved = tuple((h.passage.passage_id, h.score) for h in main.hits[:k])
+        retrieved = tuple((h.passage.uid, h.score) for h in main.hits[:k])
         timings = dict(main.timings_ms)
         timings["retrieve"] = (time.perf_counter() - t0) * 1000
         if instruction_like(q) or not self.is_covered(main, is_english(q)):
@@ -232,7 +232,14 @@ class Assistant:
         self._fresh()
         return list(self.view.passages)
 
+    def documents(self) -> list[DocumentInfo]:
+        """Per indexed document: doc_id, title, last_edited, source_url, passage count."""
+        self._fresh()
+        return self.view.documents()
+
     def passage(self, ref: str) -> Passage:
+        """A passage by uid ("doc#ep-1.3"), or by bare id when one document has it
+        (UnknownPassageError otherwise, naming the candidates)."""
         self._fresh()
         return self.view.get(ref)
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from assistant.model import DocumentInfo
 from ingest.embed import collection_name
 from ingest.errors import IndexMissingError, StoreUnavailableError
 from ingest.model import Passage
@@ -19,6 +20,7 @@ from ingest.store import (
     require_current,
     unavailable,
 )
+from ingest.windows import parent_ranking
 
 
 class UnknownPassageError(KeyError):
@@ -82,6 +84,7 @@ class IndexView:
         for p in self.passages:
             self._by_short.setdefault(p.passage_id, []).append(p)
         self._collections: dict[str, Any] = {}
+        self._record_counts: dict[str, int] = {}
         self._children: dict[str, list[Passage]] = {}
         for p in self.passages:
             if p.parent_id:
@@ -119,6 +122,23 @@ class IndexView:
         raise UnknownPassageError(
             f"'{ref}' is in several documents; use one of: {', '.join(p.uid for p in found)}"
         )
+
+    def documents(self) -> list[DocumentInfo]:
+        """Every indexed document in passage order, with the metadata ingest recorded."""
+        docs: dict[str, Any] = self.manifest.get("documents", {})
+        counts: dict[str, int] = {}
+        first: dict[str, Passage] = {}
+        for p in self.passages:
+            counts[p.doc_id] = counts.get(p.doc_id, 0) + 1
+            first.setdefault(p.doc_id, p)
+        out = []
+        for doc_id, p in first.items():
+            info = docs.get(doc_id, {})
+            out.append(DocumentInfo(
+                doc_id=doc_id, title=str(info.get("title") or p.title),
+                last_edited=str(info.get("last_edited") or p.last_edited),
+                source_url=str(info.get("source_url") or p.source_url), passages=counts[doc_id]))
+        return out
 
     def children(self, p: Passage) -> list[Passage]:
         return self._children.get(p.uid, [])
@@ -165,6 +185,20 @@ class IndexView:
     @cached_property
     def embedder_names(self) -> list[str]:
         return [e["name"] for e in self.manifest["embedders"]]
+
+    def dense_candidates(self, embedder_name: str, wanted: int) -> int:
+        """How many Chroma records to ask for so that about ``wanted`` distinct passages come
+        back: the collection also holds sentence windows of long paragraphs."""
+        if embedder_name not in self._record_counts:
+            self._record_counts[embedder_name] = self.collection(embedder_name).count()
+        extra = max(0, self._record_counts[embedder_name] - len(self.passages))
+        return max(1, min(wanted + extra, self._record_counts[embedder_name]))
+
+    @staticmethod
+    def passage_ranking(ids: list[str], distances: list[float]) -> list[tuple[str, float]]:
+        """A Chroma result as (passage uid, similarity), one per passage: a window's hit
+        counts for its paragraph, the best of them wins."""
+        return parent_ranking(ids, distances)
 
     def collection(self, embedder_name: str) -> Any:
         """The Chroma collection for an embedder, resolved once per view (opening the

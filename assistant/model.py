@@ -15,6 +15,22 @@ class Turn(TypedDict):
 
 
 @dataclass(frozen=True)
+class DocumentInfo:
+    """One indexed document as front ends list it: what it is, where it comes from, when
+    it was last edited (from its sidecar or its page's "Last edited" line)."""
+
+    doc_id: str
+    title: str
+    last_edited: str
+    source_url: str
+    passages: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"doc_id": self.doc_id, "title": self.title, "last_edited": self.last_edited,
+                "source_url": self.source_url, "passages": self.passages}
+
+
+@dataclass(frozen=True)
 class Citation:
     marker: int
     passage_id: str
@@ -29,9 +45,15 @@ class Citation:
     quote_end: int
     breadcrumb: tuple[str, ...] = ()
 
+    @property
+    def uid(self) -> str:
+        """The passage's id across documents (``Passage.uid``): "<doc_id>#<passage_id>"."""
+        return f"{self.doc_id}#{self.passage_id}"
+
     def to_dict(self) -> dict[str, Any]:
         return {
-            "marker": self.marker, "passage_id": self.passage_id, "doc_id": self.doc_id,
+            "marker": self.marker, "uid": self.uid, "passage_id": self.passage_id,
+            "doc_id": self.doc_id,
             "label": self.label, "quote": self.quote, "text": self.text,
             "source_url": self.source_url, "start": self.start, "end": self.end,
             "quote_start": self.quote_start, "quote_end": self.quote_end,
@@ -45,7 +67,7 @@ class Answer:
     answer: str
     abstained: bool
     citations: tuple[Citation, ...] = ()
-    retrieved: tuple[tuple[str, float], ...] = ()
+    retrieved: tuple[tuple[str, float], ...] = ()  # (passage uid, fused score), best first
     timings_ms: dict[str, float] = field(default_factory=dict)
     notice: str = ""  # safety or fallback notice shown before the answer, never cited
     suggestions: tuple[str, ...] = ()  # nearest covered topics when abstaining (labels)
@@ -65,7 +87,8 @@ class Answer:
             "answer": self.answer,
             "abstained": self.abstained,
             "citations": [c.to_dict() for c in self.citations],
-            "retrieved": [{"passage_id": pid, "score": round(s, 6)} for pid, s in self.retrieved],
+            "retrieved": [{"uid": uid, "passage_id": passage_id_of(uid), "score": round(s, 6)}
+                          for uid, s in self.retrieved],
             "timings_ms": {k: round(v, 3) for k, v in self.timings_ms.items()},
             "notice": self.notice,
             "suggestions": list(self.suggestions),
@@ -77,6 +100,11 @@ class Answer:
             "coverage": self.coverage,
             "followup": self.followup,
         }
+
+
+def passage_id_of(uid: str) -> str:
+    """The document-local passage id of a uid ("doc#ep-1.4" -> "ep-1.4")."""
+    return uid.rpartition("#")[2]
 
 
 class QuestionError(ValueError):

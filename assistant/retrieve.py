@@ -105,9 +105,9 @@ class HybridRetriever:
 
     def _dense(self, name: str, vec: np.ndarray) -> list[tuple[str, float]]:
         col = self.view.collection(name)
-        n = min(DENSE_CANDIDATES, len(self.view.passages))
+        n = self.view.dense_candidates(name, min(DENSE_CANDIDATES, len(self.view.passages)))
         res = col.query(query_embeddings=[vec.tolist()], n_results=n, include=["distances"])
-        return [(uid, 1.0 - float(d)) for uid, d in zip(res["ids"][0], res["distances"][0], strict=True)]
+        return self.view.passage_ranking(res["ids"][0], res["distances"][0])  # windows -> paragraph
 
     def _sentences(self, vec: np.ndarray) -> list[tuple[str, float]]:
         """Passages ranked by their best-matching sentence (a long passage whose point is

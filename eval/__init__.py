@@ -22,7 +22,7 @@ from eval.metrics import (
     reciprocal_rank,
     split_statements,
 )
-from eval.passages import passage_ids
+from eval.passages import passage_ids, passage_uids
 from eval.runner import AskFn, EvalResult, check_response, evaluate_case, load_run, run_eval
 
 __all__ = [
@@ -51,6 +51,7 @@ __all__ = [
     "ndcg_at_k",
     "parse_cases",
     "passage_ids",
+    "passage_uids",
     "percentile",
     "reciprocal_rank",
     "run_eval",

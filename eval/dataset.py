@@ -166,9 +166,14 @@ def _check_case(obj: Any, known_ids: Collection[str] | None) -> list[str]:
         if len(set(gold)) != len(gold):
             problems.append("field 'gold' lists the same passage twice")
         if known_ids is not None:
-            unknown = [g for g in gold if g not in known_ids]
+            resolved = {g: resolve_gold_id(g, known_ids) for g in gold}
+            unknown = [g for g, r in resolved.items() if not r]
             if unknown:
                 problems.append(f"unknown gold passage id(s): {', '.join(unknown)}")
+            problems += [
+                f"gold id '{g}' is in several documents; use one of: {', '.join(r)}"
+                for g, r in resolved.items() if len(r) > 1
+            ]
     if not all(isinstance(k, str) and k.strip() for k in obj.get("key_points", [])):
         problems.append("field 'key_points' must be a list of non-empty strings")
     for i, turn in enumerate(obj.get("history", [])):
@@ -199,11 +204,25 @@ def _check_case(obj: Any, known_ids: Collection[str] | None) -> list[str]:
     return problems
 
 
-def _to_case(obj: dict[str, Any], source: str, line: int) -> EvalCase:
+def resolve_gold_id(gold_id: str, known_ids: Collection[str]) -> list[str]:
+    """The known id(s) a gold id names: itself when known, else for a bare id ("ep-1.4")
+    the uids ("<doc>#ep-1.4") of every document that has it (one: resolved; several:
+    ambiguous; none: unknown)."""
+    if gold_id in known_ids:
+        return [gold_id]
+    if "#" in gold_id:
+        return []
+    return sorted(k for k in known_ids if "#" in k and k.rpartition("#")[2] == gold_id)
+
+
+def _to_case(obj: dict[str, Any], source: str, line: int,
+             known_ids: Collection[str] | None = None) -> EvalCase:
+    gold = [resolve_gold_id(g, known_ids)[0] for g in obj["gold"]] if known_ids is not None \
+        else obj["gold"]
     return EvalCase(
         id=obj["id"],
         question=obj["question"],
-        gold=tuple(obj["gold"]),
+        gold=tuple(gold),
         expect_abstain=obj["expect_abstain"],
         kind=obj["kind"],
         history=tuple(Turn(t["role"], t["content"]) for t in obj.get("history", [])),
@@ -225,8 +244,10 @@ def parse_cases(
 ) -> list[EvalCase]:
     """Parse JSONL lines into cases; blank lines are skipped.
 
-    ``known_ids`` (passage ids of the indexed corpus), when given, makes an unknown gold id
-    an error. Raises :class:`DatasetError` listing every problem as ``source:line: ...``.
+    ``known_ids`` (passage ids or uids of the indexed corpus), when given, makes an unknown
+    gold id an error; with uids, a bare gold id is resolved to its document's uid (an error
+    when several documents have it). Raises :class:`DatasetError` listing every problem
+    as ``source:line: ...``.
     """
     cases: list[EvalCase] = []
     errors: list[str] = []
@@ -249,7 +270,7 @@ def parse_cases(
             )
             continue
         seen[obj["id"]] = lineno
-        cases.append(_to_case(obj, source, lineno))
+        cases.append(_to_case(obj, source, lineno, known_ids))
     if errors:
         raise DatasetError(errors)
     return cases

@@ -8,6 +8,11 @@ Conventions (also in eval/README.md):
   (so "no data" is never silently averaged as 0 or 1).
 * Out-of-scope cases (no gold passage) count for abstention metrics only.
 * Retrieval metrics use the ``retrieved`` ranking, de-duplicated, first occurrence wins.
+* Passages are compared by uid ("<doc_id>#<passage_id>", the ``uid`` key of retrieved
+  entries and citations, else built from ``doc_id`` and ``passage_id``). A gold id may be
+  bare ("ep-1.4"): it stands for the one passage with that id among the response's
+  passages, and matches nothing when two documents' passages with that id appear
+  (ambiguous: write the uid in the set).
 
 Citation precision / recall (over unique cited passage ids, from ``citations``):
 
@@ -377,15 +382,48 @@ AGG_METRICS: tuple[str, ...] = (
 LOWER_IS_BETTER = frozenset({"wrong_abstention_rate", "spurious_gaps", "latency_p50_ms", "latency_p95_ms"})
 
 
+def passage_ref(entry: Mapping[str, Any]) -> str:
+    """A retrieved entry's or citation's passage uid ("" when it names no passage); only
+    the bare passage id when the response gives no document."""
+    if entry.get("uid"):
+        return str(entry["uid"])
+    pid = str(entry.get("passage_id") or "")
+    doc = str(entry.get("doc_id") or "")
+    return f"{doc}#{pid}" if pid and doc else pid
+
+
+def bare_id(ref: str) -> str:
+    return ref.rpartition("#")[2]
+
+
+def canonical_gold(ids: Iterable[str], refs: Iterable[str]) -> list[str]:
+    """Ids as uids: a bare id becomes the uid of the one document among ``refs`` that has a
+    passage with that id; it stays bare when none or several do (then it only matches the
+    same bare id)."""
+    by_bare: dict[str, set[str]] = {}
+    for r in refs:
+        if "#" in r:
+            by_bare.setdefault(bare_id(r), set()).add(r)
+    out = []
+    for g in ids:
+        cands = by_bare.get(g, set()) if "#" not in g else set()
+        out.append(next(iter(cands)) if len(cands) == 1 else g)
+    return out
+
+
 def response_ids(response: Mapping[str, Any]) -> tuple[list[str], list[str]]:
-    """(retrieved passage ids in rank order, unique cited passage ids) from an ask() dict."""
-    retrieved = dedupe(
-        str(r.get("passage_id", "")) for r in response.get("retrieved") or [] if r.get("passage_id")
-    )
-    cited = dedupe(
-        str(c.get("passage_id", "")) for c in response.get("citations") or [] if c.get("passage_id")
-    )
-    return retrieved, cited
+    """(retrieved passage uids in rank order, unique cited passage uids) from an ask() dict;
+    an entry without a document takes the uid another entry gives its id, if only one."""
+    retrieved = [passage_ref(r) for r in response.get("retrieved") or [] if passage_ref(r)]
+    cited = [passage_ref(c) for c in response.get("citations") or [] if passage_ref(c)]
+    refs = [*retrieved, *cited]
+    return dedupe(canonical_gold(retrieved, refs)), dedupe(canonical_gold(cited, refs))
+
+
+def missed_gold(gold: Sequence[str], retrieved: Sequence[str], cited: Sequence[str]) -> list[str]:
+    """Gold ids (as written in the set) whose passage was not cited."""
+    canon = canonical_gold(gold, [*retrieved, *cited])
+    return [g for g, c in zip(gold, canon, strict=True) if c not in set(cited)]
 
 
 def case_metrics(
@@ -400,6 +438,7 @@ def case_metrics(
 ) -> dict[str, float | None]:
     """Every per-case metric for one response; undefined ones are ``None``."""
     retrieved, cited = response_ids(response)
+    gold = canonical_gold(gold, [*retrieved, *cited])
     abstained = bool(response.get("abstained", False))
     answer = str(response.get("answer") or "")
     m: dict[str, float | None] = dict.fromkeys(CASE_METRICS)

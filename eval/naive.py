@@ -148,7 +148,7 @@ class NaivePipeline:
             for pid, _ in overlaps:
                 if pid not in seen:
                     seen.add(pid)
-                    retrieved.append({"passage_id": pid, "score": score})
+                    retrieved.append({"uid": f"{doc_id}#{pid}", "passage_id": pid, "score": score})
         answer = f"{first_sentences(found[0][0].page_content)} [1]" if found else ""
         return {
             "question": question,

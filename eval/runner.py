@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from eval.dataset import EvalCase
-from eval.metrics import aggregate, aggregate_by_kind, case_metrics, response_ids
+from eval.metrics import aggregate, aggregate_by_kind, case_metrics, missed_gold, response_ids
 
 AskFn = Callable[[str, list[dict[str, str]]], Mapping[str, Any]]
 
@@ -181,7 +181,7 @@ def evaluate_case(
         abstained=abstained,
         retrieved=tuple(retrieved),
         cited=tuple(cited),
-        missed=tuple(g for g in case.gold if g not in cited),
+        missed=tuple(missed_gold(case.gold, retrieved, cited)),
         metrics=metrics,
         latency_ms=latency_ms,
         reported_ms=float(reported) if isinstance(reported, int | float) else None,
@@ -213,6 +213,19 @@ def summarize(rows: Sequence[Mapping[str, Any]], name: str,
             **dict(config or {}),
         },
     }
+
+
+def gold_as_uids(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Rows whose bare gold ids ("ep-1.4") are written as the uid the run's responses give
+    that id, when they give it one document only, so reports and gates compare uids
+    ("missed" keeps the set's spelling)."""
+    refs = [ref for r in rows for ref in [*r.get("retrieved", []), *r.get("cited", [])]]
+    by_bare: dict[str, set[str]] = {}
+    for ref in refs:
+        if "#" in ref:
+            by_bare.setdefault(ref.rpartition("#")[2], set()).add(ref)
+    uid = {b: next(iter(u)) for b, u in by_bare.items() if len(u) == 1}
+    return [{**r, "gold": [uid.get(g, g) for g in r.get("gold", [])]} for r in rows]
 
 
 def run_eval(
@@ -253,6 +266,9 @@ def run_eval(
             rows.append(row)
             fh.write(json.dumps(row, ensure_ascii=False) + "\n")
             fh.flush()
+    rows = gold_as_uids(rows)
+    with (out / "results.jsonl").open("w", encoding="utf-8") as fh:
+        fh.writelines(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
     summary = summarize(rows, name, config)
     (out / "summary.json").write_text(
         json.dumps(summary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"

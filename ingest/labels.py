@@ -12,24 +12,50 @@ _CUT = re.compile(
 )
 
 
+_ABBREV = re.compile(r"(?:\b(?:e\.g|i\.e|etc|cf|vs|viz|al|approx|incl|no|nos|dr|mr|mrs|ms|st)|\b[A-Z])\.$",
+                     re.IGNORECASE)
+_OPEN_PAREN = re.compile(r"\s*[(\[][^)\]]*$")
+
+
 def _cap(words: list[str]) -> str:
     if len(words) <= MAX_WORDS:
-        return " ".join(words)
-    return " ".join(words[:MAX_WORDS]).rstrip(",;:") + "…"
+        return _tidy(" ".join(words))
+    cut = _tidy(" ".join(words[:MAX_WORDS]))
+    return cut + "…" if cut else ""
+
+
+def _tidy(label: str) -> str:
+    """Never end inside a parenthesis ("… survivors (e.g") or on dangling punctuation."""
+    label = _OPEN_PAREN.sub("", label)
+    label = re.sub(r"[;,]\s*(?:and|or)$", "", label)  # "…women can reach; and" ends a list item
+    return label.rstrip(" ,;:-–—/&").strip()
+
+
+def _first_sentence(flat: str) -> str:
+    """The text up to the first full stop that is not an abbreviation ("e.g.", "No.")."""
+    for m in re.finditer(r"[.!?](?=\s|$)", flat):
+        if not _ABBREV.search(flat[: m.end()]):
+            return flat[: m.end()]
+    return flat
 
 
 def short_title(text: str) -> str:
-    """A heading-like title: the text before a colon, a short first sentence, or a clause."""
+    """A heading-like title: the text before a colon, a short first sentence, or a clause;
+    cut at a word boundary, never inside a parenthesis."""
     flat = re.sub(r"\s+", " ", text).strip()
     head, sep, _ = flat.partition(":")
     if sep and len(head.split()) <= 14 and len(head) <= 120:
-        return _cap(re.sub(r"\s*\([^)]*\)?$", "", head).split())
-    first = re.split(r"(?<=[.!?])\s", flat, maxsplit=1)[0].rstrip(".")
+        label = _cap(re.sub(r"\s*\([^)]*\)?$", "", head).split())
+        if label:
+            return label
+    first = _first_sentence(flat).rstrip(".")
     if len(first.split()) <= 14:
-        return _cap(first.split())
+        label = _cap(first.split())
+        if label:
+            return label
     m = _CUT.search(flat)
     clause = flat[: m.start()] if m and m.start() > 10 else flat
-    return _cap(clause.split())
+    return _cap(clause.split()) or _cap(flat.split())
 
 
 _NUMBER_WORDS = {

@@ -20,12 +20,12 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from ingest.chrome import Line, frame_page, heading_like, is_title_block
 from ingest.labels import announced_count, short_title
 from ingest.model import DocumentMeta, Passage
 from ingest.parse_blocks import Block, parse_blocks
 
 _ATTRIBUTION = re.compile(r"^\(\s*[^()]*\d{4}[^()]*\)$")
-_LAST_EDITED = re.compile(r"^last (?:edited|updated|modified):", re.IGNORECASE)
 
 NOTE_EMPTY_LIST = "The list this passage introduces is empty in the source document."
 NOTE_TRUNCATED = "The source page ends here, mid-sentence: the text this passage introduces is missing."
@@ -41,7 +41,6 @@ class _Section:
     heading_chain: tuple[str, ...] = ()
     top_count: int = 0
     para_count: int = 0
-    intro_uid: str | None = None
 
 
 @dataclass
@@ -57,34 +56,116 @@ class _Node:
     attribution: str = ""
     children: list[_Node] = field(default_factory=list)
     short: str = ""
+    intro: _Node | None = None  # for a top-level bullet: the paragraph introducing its list
+    items: list[_Node] = field(default_factory=list)  # for an intro: the items it introduces
 
 
-def parse_outline(text: str, meta: DocumentMeta) -> tuple[list[Passage], list[str]]:
+def parse_outline(text: str, meta: DocumentMeta,
+                  chrome: frozenset[str] = frozenset()) -> tuple[list[Passage], list[str]]:
     """Parse ``text`` into passages; return them in document order with any warnings."""
+    _, passages, warnings = parse_document(text, meta, chrome)
+    return passages, warnings
+
+
+def parse_document(text: str, meta: DocumentMeta, chrome: frozenset[str] = frozenset(),
+                   common: frozenset[str] | None = None,
+                   ) -> tuple[DocumentMeta, list[Passage], list[str]]:
+    """Like :func:`parse_outline`, also returning the metadata completed from the page
+    (its "Last edited" date when the sidecar has none). ``chrome`` are the lines the
+    corpus-level pass found repeated across documents, ``common`` those in most of them
+    (:func:`ingest.chrome.repeated_lines`); a repeated line not in ``common`` that heads a
+    section inside the article stays a heading."""
     hints: dict[str, Any] = meta.structure or {}
-    skip = {s.strip() for s in hints.get("skip_lines", [])}
+    skip = frozenset(s.strip() for s in hints.get("skip_lines", []))
+    raw = parse_blocks(text)
+    frame = frame_page([Line(b.kind, b.text(text)) for b in raw], meta.title, chrome, skip, common)
+    if frame.last_edited and not meta.last_edited:
+        meta = replace(meta, last_edited=frame.last_edited)
     blocks = [
-        b for b in parse_blocks(text)
-        if b.text(text).strip() not in skip
-        and not _LAST_EDITED.match(b.text(text).strip())
-        and not _is_title(b, b.text(text), meta.title)
+        b for i, b in enumerate(raw)
+        if i not in frame.drop and not is_title_block(Line(b.kind, b.text(text)), meta.title)
     ]
+    blocks = promote_headings(text, label_items(text, blocks))
     builder = _Builder(text, meta, hints)
     for i, b in enumerate(blocks):
         builder.feed(b, blocks[i + 1] if i + 1 < len(blocks) else None)
-    return builder.finish()
+    passages, warnings = builder.finish()
+    return meta, passages, warnings
 
 
-def _is_title(b: Block, content: str, title: str) -> bool:
-    """The document's title line (a heading, or a line that is not a sentence) is the
-    document's name, not a passage."""
-    if b.kind == "bullet" or not _same(content, title):
-        return False
-    return b.kind == "heading" or not content.rstrip().endswith(".")
+def promote_headings(text: str, blocks: list[Block]) -> list[Block]:
+    """Captured pages lose their heading markup: a heading-like paragraph followed by body
+    text (a paragraph or list that is not itself heading-like) becomes a level-2 heading,
+    so the page gets sections. Headings keep their level in documents that have them."""
+    out: list[Block] = []
+    for i, b in enumerate(blocks):
+        nxt = blocks[i + 1] if i + 1 < len(blocks) else None
+        if b.kind == "para" and nxt is not None and nxt.kind in ("para", "bullet") \
+                and heading_like(b.text(text)) and not heading_like(nxt.text(text)):
+            out.append(Block("heading", b.start, b.end, b.indent, 2))
+        else:
+            out.append(b)
+    return out
 
 
-def _same(a: str, b: str) -> bool:
-    return re.sub(r"\W+", " ", a).strip().lower() == re.sub(r"\W+", " ", b).strip().lower()
+_LABEL_ITEM = re.compile(r"^(?P<label>[A-Z0-9‘“'\"][^:\n]{0,80}?):[ \t\u00a0]+\S")
+
+
+def _is_label_line(line: str) -> bool:
+    """"Police services: …": a short label (no sentence inside it) then a colon and text."""
+    m = _LABEL_ITEM.match(line.strip())
+    return m is not None and len(m["label"].split()) <= 8 and not re.search(r"[.!?;]\s", m["label"])
+
+
+def label_items(text: str, blocks: list[Block]) -> list[Block]:
+    """Lines "Label: text" without bullet glyphs after an intro ending with ':' are that
+    intro's list items: each becomes a bullet block (a block whose every line is a label
+    line is split into one item per line)."""
+    out: list[Block] = []
+    i = 0
+    while i < len(blocks):
+        b = blocks[i]
+        i += 1
+        if b.kind == "para" and not b.text(text).rstrip().endswith(":"):
+            split = _split_intro_and_items(text, b)
+            if split:
+                out += split
+                continue
+        out.append(b)
+        if b.kind != "para" or not b.text(text).rstrip().endswith(":"):
+            continue
+        while i < len(blocks) and blocks[i].kind == "para" \
+                and _is_label_line(blocks[i].text(text).split("\n", 1)[0]):
+            nb = blocks[i]
+            lines = _line_spans(text, nb.start, nb.end)
+            if len(lines) > 1 and all(_is_label_line(text[s:e]) for s, e in lines):
+                out += [Block("bullet", s, e, nb.indent) for s, e in lines]
+            else:
+                out.append(Block("bullet", nb.start, nb.end, nb.indent))
+            i += 1
+    return out
+
+
+def _split_intro_and_items(text: str, b: Block) -> list[Block]:
+    """One block holding an intro line ending with ':' and, on the following lines, label
+    items ("Police services: …"): the intro paragraph, then one item per line."""
+    lines = _line_spans(text, b.start, b.end)
+    for k, (_, e) in enumerate(lines[:-1]):
+        if text[:e].endswith(":") and all(_is_label_line(text[ls:le]) for ls, le in lines[k + 1:]):
+            return [Block("para", b.start, e, b.indent),
+                    *(Block("bullet", ls, le, b.indent) for ls, le in lines[k + 1:])]
+    return []
+
+
+def _line_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    spans, pos = [], start
+    for line in text[start:end].split("\n"):
+        s = pos + len(line) - len(line.lstrip())
+        e = pos + len(line.rstrip())
+        if e > s:
+            spans.append((s, e))
+        pos += len(line) + 1
+    return spans
 
 
 class _Builder:
@@ -148,7 +229,6 @@ class _Builder:
                 heading_chain=tuple(h for _, h in self.heading_chain),
             ))
             node = self._add(b, f"{self.section.key}-intro", "", 0, "intro", None)
-            self.section.intro_uid = node.pid
             self.intro = node
             return
         self._close_list()
@@ -180,6 +260,9 @@ class _Builder:
         node.notes.extend(notes)
         if parent is None:
             self.last_top = node
+            if self.intro is not None:
+                node.intro = self.intro
+                self.intro.items.append(node)
         self.stack.append(node)
 
     def _level(self, indent: int) -> int:
@@ -211,12 +294,17 @@ class _Builder:
         return passages, self.warnings
 
     def _note_dangling_colons(self) -> None:
+        """A passage ending with ':' that introduces nothing: an empty list, or at the end
+        of the document a page that stops mid-sentence. A paragraph ending with ':' and
+        followed by another paragraph of its section introduces that paragraph."""
         for i, n in enumerate(self.nodes):
-            if not n.block.text(self.text).rstrip().endswith(":") or n.children:
+            if not n.block.text(self.text).rstrip().endswith(":") or n.children or n.items:
                 continue
-            if n.kind == "intro" and any(m.section is n.section and m.kind == "bullet" for m in self.nodes):
-                continue
-            n.notes.append(NOTE_TRUNCATED if i == len(self.nodes) - 1 else NOTE_EMPTY_LIST)
+            nxt = self.nodes[i + 1] if i + 1 < len(self.nodes) else None
+            if nxt is None:
+                n.notes.append(NOTE_TRUNCATED)
+            elif not (n.kind != "bullet" and nxt.kind != "bullet" and nxt.section is n.section):
+                n.notes.append(NOTE_EMPTY_LIST)
 
     def _check_announced_counts(self) -> None:
         for sec in self.sections:
@@ -235,17 +323,21 @@ class _Builder:
         if n.kind == "intro" and sec.hinted:
             return f"{sec.title} — introduction"
         if n.kind in ("intro", "paragraph"):
-            where = sec.title if sec.key != "s0" else "Introduction"
-            return f"{where} — paragraph {n.number[1:]}: {n.short}"
+            if sec.key == "s0":  # a headless page, or the text before its first heading
+                return n.short
+            return n.short if _same_words(n.short, sec.title) else f"{sec.title} — {n.short}"
+        if not sec.hinted:  # no item names to number by: the item's own words
+            return n.short[:1].upper() + n.short[1:]
         item = sec.item_labels[0 if n.level == 1 else 1]
         return f"{item} {n.number} — {n.short}"
 
     @staticmethod
     def _parent_id(n: _Node) -> str | None:
-        """A sub-point's parent is its bullet; a top-level bullet's is its section's intro."""
+        """A sub-point's parent is its bullet; a top-level bullet's is the paragraph that
+        introduces its list."""
         if n.parent is not None:
             return n.parent.pid
-        return n.section.intro_uid if n.kind == "bullet" else None
+        return n.intro.pid if n.intro is not None else None
 
     def _passage(self, order: int, n: _Node) -> Passage:
         ancestors: list[_Node] = []
@@ -258,7 +350,9 @@ class _Builder:
         if sec.key != "s0":
             crumbs.append(sec.title)
         crumbs += [self._label(a) for a in ancestors]
-        context_parts = [sec.title] + [a.short for a in ancestors]
+        top = ancestors[0] if ancestors else n
+        intro = [top.intro.short] if top.intro is not None and not sec.hinted else []
+        context_parts = [sec.title, *intro] + [a.short for a in ancestors]
         return Passage(
             doc_id=self.meta.doc_id, passage_id=n.pid, label=self._label(n),
             breadcrumb=tuple(crumbs), text=n.block.text(self.text),
@@ -268,6 +362,10 @@ class _Builder:
             source_url=self.meta.source_url, last_edited=self.meta.last_edited,
             notes=tuple(n.notes), attribution=n.attribution, order=order,
         )
+
+
+def _same_words(a: str, b: str) -> bool:
+    return re.sub(r"\W+", " ", a).strip().lower() == re.sub(r"\W+", " ", b).strip().lower()
 
 
 def _subtree(n: _Node) -> list[_Node]:

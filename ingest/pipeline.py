@@ -23,10 +23,10 @@ from ingest.embed import (
 )
 from ingest.errors import IndexMissingError
 from ingest.model import ParsedDocument, Passage
-from ingest.parse_outline import parse_outline
+from ingest.parse_corpus import parse_files
 from ingest.sentences import sentence_spans
 from ingest.settings import Settings
-from ingest.sources import discover, read_source
+from ingest.sources import discover
 from ingest.store import (
     Generation,
     create_collection,
@@ -40,6 +40,7 @@ from ingest.store import (
     publish,
     store_record,
 )
+from ingest.windows import window_rows
 
 PROGRESS_MIN_DOCS = 5  # show a progress bar when more documents than this are embedded
 
@@ -64,10 +65,7 @@ class IngestReport:
 
 
 def parse_file(path: Path, settings: Settings) -> ParsedDocument:
-    src = read_source(path, settings.max_file_bytes)
-    passages, warnings = parse_outline(src.text, src.meta)
-    return ParsedDocument(meta=src.meta, path=str(path.resolve()), sha256=src.sha256,
-                          text=src.text, passages=tuple(passages), warnings=tuple(warnings))
+    return parse_files([path], settings)[0]
 
 
 def ingest(
@@ -83,7 +81,7 @@ def ingest(
     t0 = time.perf_counter()
     targets = list(paths) if paths else [settings.corpus_dir]
     files = discover(targets)
-    parsed = [parse_file(f, settings) for f in files]
+    parsed = parse_files(files, settings)  # together: lines repeated across pages are chrome
     _check_unique_ids(parsed)
     data_dir = settings.data_dir
     if settings.chroma_url:  # a bad or unreachable server fails before any work
@@ -192,10 +190,12 @@ def _build(plan: dict[str, Any], old: Generation | None, embs: list[Embedder],
                 "last_edited": d.meta.last_edited, "warnings": list(d.warnings),
             }
         rows.sort(key=lambda r: (r[0].doc_id, r[0].order))
+        windows = window_rows([p for p, _ in rows], embs, old, url,  # long paragraphs' windows
+                              {d.meta.doc_id for d in plan["to_embed"]})
         store_names = {}
         for i, emb in enumerate(embs):
             store_names[emb.name] = _write_chroma(gen_path, collection_name(emb.name),
-                                                  [(p, v[i]) for p, v in rows], url)
+                                                  [(p, v[i]) for p, v in rows + windows], url)
         _write_sentence_vectors(gen_path, old, plan, embs)
         _write_passages(gen_path, [p for p, _ in rows])
         diff = _export_query_model(embs, data_dir)

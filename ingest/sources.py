@@ -14,6 +14,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from ingest.chrome import guess_title
 from ingest.errors import IngestError
 from ingest.model import DocumentMeta
 
@@ -143,7 +144,7 @@ def load_meta(path: Path, text: str) -> DocumentMeta:
             raise IngestError(f"{side}: invalid metadata JSON ({e})") from None
         if not isinstance(data, dict):
             raise IngestError(f"{side}: metadata must be a JSON object")
-    title = str(data.get("title") or _guess_title(text) or path.stem.replace("-", " "))
+    title = str(data.get("title") or guess_title(text) or path.stem.replace("-", " "))
     return DocumentMeta(
         doc_id=path.stem,
         title=title,
@@ -154,13 +155,3 @@ def load_meta(path: Path, text: str) -> DocumentMeta:
         notes=tuple(str(n) for n in data.get("notes", [])),
         structure=dict(data.get("structure") or {}),
     )
-
-
-def _guess_title(text: str) -> str:
-    for line in text.splitlines():
-        s = line.strip()
-        if s.startswith("#"):
-            return s.lstrip("#").strip()
-        if s:
-            return s if len(s) <= 120 else ""
-    return ""

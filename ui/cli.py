@@ -107,16 +107,18 @@ def ingest(
 
 @app.command()
 def outline(data_dir: DataDir = None, chroma_url: ChromaUrl = None) -> None:
-    """Print each document's outline with passage ids."""
+    """Print each document (title, last edited, source) and its passages by uid."""
     from ui.render import outline_lines
 
-    for line in outline_lines(_assistant(data_dir, chroma_url=chroma_url).outline()):
+    a = _assistant(data_dir, chroma_url=chroma_url)
+    for line in outline_lines(a.outline(), a.documents()):
         typer.echo(line)
 
 
 @app.command()
 def show(passage_id: str, data_dir: DataDir = None, chroma_url: ChromaUrl = None) -> None:
-    """Print one passage with its label, breadcrumb and source (e.g. `show ep-1.3`)."""
+    """Print one passage with its label, breadcrumb and source: by uid
+    (`show key-entry-points-and-strategies#ep-1.3`) or bare id when unambiguous (`show ep-1.3`)."""
     from assistant.index import UnknownPassageError
     from ui.render import passage_text
 

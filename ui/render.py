@@ -17,14 +17,24 @@ def passage_text(p: Passage) -> str:
     return "\n".join(lines)
 
 
-def outline_lines(passages: list[Passage]) -> list[str]:
+def outline_lines(passages: list[Passage], documents: list[Any] | None = None) -> list[str]:
+    """Passages grouped by document: each document's title, date and source link, then its
+    passages by uid (what `show`, citations and the JSON contract use). ``documents`` are
+    ``Assistant.documents()`` (title and date as recorded at ingest)."""
+    info = {d.doc_id: d for d in documents or []}
     out: list[str] = []
     doc = None
     for p in passages:
         if p.doc_id != doc:
             doc = p.doc_id
-            out.append(f"{p.title}  [{p.doc_id}]")
-        out.append(f"{'  ' * (p.level + 1)}{p.passage_id:<10} {p.label}")
+            d = info.get(doc)
+            edited = d.last_edited if d else p.last_edited
+            facts = [f"last edited {edited}" if edited else "", d.source_url if d else p.source_url,
+                     f"{d.passages} passages" if d else ""]
+            if out:
+                out.append("")
+            out += [f"{d.title if d else p.title}  [{doc}]", "  " + " · ".join(f for f in facts if f)]
+        out.append(f"{'  ' * (p.level + 1)}{p.uid:<{len(doc) + 12}} {p.label}")
     return out
 
 

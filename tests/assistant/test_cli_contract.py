@@ -28,7 +28,8 @@ def test_json_contract(guidance_data_dir: Path, tmp_path: Path) -> None:
     assert set(d) >= KEYS and isinstance(d["abstained"], bool) and not d["abstained"]
     for c in d["citations"]:
         assert set(c) >= CITATION_KEYS and f"[{c['marker']}]" in d["answer"] and c["quote"] in c["text"]
-    assert all(set(r) == {"passage_id", "score"} for r in d["retrieved"])
+    assert all(set(r) == {"uid", "passage_id", "score"} for r in d["retrieved"])
+    assert all(r["uid"] == f"key-entry-points-and-strategies#{r['passage_id']}" for r in d["retrieved"])
     assert d["timings_ms"]["total"] > 0
     history = tmp_path / "h.json"
     history.write_text(json.dumps([{"role": "user", "content": "What about disarmament programmes?"},
@@ -65,7 +66,7 @@ def test_no_index_tells_what_to_run(tmp_path: Path) -> None:
 
 def test_outline_and_show(guidance_data_dir: Path) -> None:
     code, out, _ = _run("outline", data_dir=guidance_data_dir)
-    assert code == 0 and "ep-1.3" in out and "st-4" in out and out.count("\n") == 38
+    assert code == 0 and "#ep-1.3 " in out and "#st-4 " in out and out.count("\n") == 39  # title, facts, 37
     code, out, _ = _run("show", "ep-1.3", data_dir=guidance_data_dir)
     assert code == 0 and out.startswith("Entry point 1.3 — Stakeholder consultation")
     assert "Entry points › Entry point 1 — Security sector reform processes" in out

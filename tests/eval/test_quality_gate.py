@@ -40,7 +40,7 @@ def _extra(name: str, rows: list[dict[str, Any]], assistant: Assistant) -> dict[
         switches = [r for r in rows if r.get("conv_kind") in ("switch", "switch-pronoun")]
         bent = 0
         for r in switches:
-            prev = {u.split("#")[-1] for u in finder.from_text(r["history"][-1]["content"])}
+            prev = set(finder.from_text(r["history"][-1]["content"]))
             bent += bool((set(r["cited"]) & prev) - set(r["gold"]))
         out["switch_cites_previous"] = bent / max(1, len(switches))
         whys = [r for r in rows if r.get("conv_kind") == "why"]
