@@ -276,6 +276,37 @@ def parse_cases(
     return cases
 
 
+def resolve_gold_quotes(cases: Iterable[EvalCase], passages: Iterable[Any]) -> list[EvalCase]:
+    """Cases whose gold is given as verbatim text (``gold_quotes``) get as ``gold`` the
+    uids of the passages that contain each quote (whitespace and quotes folded), so a set
+    written before the parser settled keeps its meaning. ``passages`` need ``uid`` and
+    ``text``. A quote found in no passage is an error naming the case."""
+    import dataclasses
+    import re
+
+    def flat(t: str) -> str:
+        t = t.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
+        return re.sub(r"\s+", " ", t).strip().lower()
+
+    index = [(p.uid, flat(p.text)) for p in passages]
+    out, errors = [], []
+    for c in cases:
+        if not c.gold_quotes:
+            out.append(c)
+            continue
+        gold: list[str] = []
+        for q in c.gold_quotes:
+            fq = flat(q)
+            found = [uid for uid, text in index if fq in text]
+            if not found:
+                errors.append(f"{c.source}:{c.line}: {c.id}: gold quote not in any passage: {q[:60]!r}")
+            gold += [u for u in found if u not in gold]
+        out.append(dataclasses.replace(c, gold=tuple(gold)))
+    if errors:
+        raise DatasetError(errors)
+    return out
+
+
 def load_cases(path: str | Path, known_ids: Collection[str] | None = None) -> list[EvalCase]:
     """Load and validate one JSONL set (see :func:`parse_cases`)."""
     p = Path(path)

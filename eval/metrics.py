@@ -370,6 +370,7 @@ CASE_METRICS: tuple[str, ...] = (
     "gap_named",
     "spurious_gaps",
     "followup_correct",
+    "docs_all_cited",
 )
 AGG_METRICS: tuple[str, ...] = (
     *CASE_METRICS,
@@ -435,6 +436,7 @@ def case_metrics(
     response: Mapping[str, Any],
     expect_gaps: Sequence[str] = (),
     expect_followup: bool | None = None,
+    gold_docs: Sequence[str] = (),
 ) -> dict[str, float | None]:
     """Every per-case metric for one response; undefined ones are ``None``."""
     retrieved, cited = response_ids(response)
@@ -444,6 +446,9 @@ def case_metrics(
     m: dict[str, float | None] = dict.fromkeys(CASE_METRICS)
     m["abstention_correct"] = 1.0 if abstained == expect_abstain else 0.0
     m.update(honesty_metrics(response, expect_gaps, bool(gold) and not expect_abstain))
+    if gold_docs:  # a question spanning pages: every page must be cited
+        docs = {str(c.get("doc_id", "")) for c in response.get("citations") or []}
+        m["docs_all_cited"] = 1.0 if set(gold_docs) <= docs and not abstained else 0.0
     if expect_followup is not None and isinstance(response.get("followup"), bool):
         m["followup_correct"] = 1.0 if response["followup"] == expect_followup else 0.0
     if not gold:

@@ -173,6 +173,7 @@ def evaluate_case(
         response=resp,
         expect_gaps=case.gaps,
         expect_followup=case.followup,
+        gold_docs=case.gold_docs,
     )
     reported = resp["timings_ms"].get("total")
     return EvalResult(

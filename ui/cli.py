@@ -296,6 +296,11 @@ def eval_run(
 
         work = Path(tempfile.mkdtemp(prefix="evaw-naive-"))
         naive = NaivePipeline(discover([settings.corpus_dir]), work)
+        if any(c.gold_quotes for c in cases):
+            from eval.passages import parse_corpus
+
+            parsed = parse_corpus([settings.corpus_dir])
+            cases = _with_quote_gold(cases, [p for d in parsed for p in d.passages])
         ask_fn, config = naive.ask, naive.config()
     elif pipeline == "assistant":
         if answerer not in ("extractive", "llm"):
@@ -304,6 +309,7 @@ def eval_run(
         if answerer == "llm" and not (llm or settings.llm):
             _fail("--answerer llm needs --llm SPEC or EVAW_LLM", EXIT_BAD_INPUT)
         a = _assistant(data_dir, chroma_url=chroma_url, llm=llm if answerer == "llm" else "")
+        cases = _with_quote_gold(cases, a.outline())
 
         def _ask(q: str, h: list[dict[str, str]]) -> dict[str, Any]:
             return dict(a.ask(q, h).to_dict())
@@ -321,6 +327,15 @@ def eval_run(
         v = o.get(key)
         typer.echo(f"{key:24} {'–' if v is None else f'{v:.3f}'}")
     typer.echo(f"Report: {out / 'report.html'}")
+
+
+def _with_quote_gold(cases: Any, passages: Any) -> Any:
+    from eval.dataset import DatasetError, resolve_gold_quotes
+
+    try:
+        return resolve_gold_quotes(cases, passages)
+    except DatasetError as e:
+        _fail(f"{e.errors[0]} (is that document indexed?)", EXIT_BAD_INPUT)
 
 
 @eval_app.command("compare")
