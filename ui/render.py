@@ -115,8 +115,7 @@ def answer_brief(d: dict[str, Any]) -> str:
     if d.get("citations"):
         out += ["", "References"]
         for c in d["citations"]:
-            ref = f"[{c['marker']}] {oneline(c['label'])}: “{oneline(c['quote'])}”"
+            out += ["", f"[{c['marker']}] {oneline(c['label'])}", f"“{oneline(c['quote'])}”"]
             if c.get("source_url"):
-                ref += f" {c['source_url']}"
-            out.append(ref)
+                out.append(str(c["source_url"]))
     return "\n".join(out).strip() + "\n"

@@ -59,7 +59,7 @@ THEME = gr.themes.Default(
 CSS = """
 #evaw-title { margin: 0; font-size: 1.5rem; }
 .evaw-panel-title { margin: 0; font-size: 1.1rem; }
-#evaw-intro p { margin: .2em 0 0 0; }
+#evaw-head p { margin: .2em 0 0 0; }
 #evaw-main { flex-wrap: wrap; gap: 16px; }
 #evaw-main > div { min-width: min(100%, 320px); }
 #evaw-main > #evaw-scope-col { min-width: min(100%, 230px); max-width: 300px; }
@@ -127,7 +127,7 @@ CSS = """
 .evaw-q { font-size: .85em; }
 .evaw-table { max-width: 100%; overflow-x: auto; margin: .5em 0 1em 0; }
 .evaw-table table { width: max-content; max-width: none; }
-.evaw-table th, .evaw-table td { white-space: nowrap; }
+.evaw-table th, .evaw-table td { white-space: nowrap; padding: .25em .6em; }
 .evaw-table-cases { max-height: 60vh; overflow: auto; }
 .evaw-table-cases th { position: sticky; top: 0; background: var(--background-fill-primary); z-index: 1; }
 .evaw-table-cases td:nth-child(4), .evaw-table-cases td:last-child { white-space: normal;
@@ -241,6 +241,7 @@ if (!window.__evawBound) {
     for (const m of muts) {
       const el = m.target.nodeType === 1 ? m.target : m.target.parentElement;
       if (!el || !el.closest) continue;
+      if (el.closest('#evaw-chat')) queued.add('evaw-chat');
       const p = el.closest('#evaw-source, #evaw-browse-panel, #evaw-scope');
       if (p) queued.add(p.id);
     }
@@ -248,6 +249,10 @@ if (!window.__evawBound) {
     requestAnimationFrame(() => {
       const ids = queued; queued = new Set();
       if (ids.has('evaw-scope')) collapseScope();
+      // Gradio's chat examples are buttons in a role=list (axe: critical); name the group
+      if (ids.has('evaw-chat')) document.querySelectorAll('#evaw-chat .examples[role=list]').forEach(e => {
+        e.setAttribute('role', 'group'); e.setAttribute('aria-label', 'Example questions');
+      });
       // the panel changes more than once (loading state, then the passage): wait for it
       if (ids.has('evaw-source') && window.__evawPending === 'source'
           && reveal(document.querySelector('#evaw-source'))) window.__evawPending = '';
@@ -258,6 +263,9 @@ if (!window.__evawBound) {
     });
   }).observe(document.body, {childList: true, subtree: true, characterData: true});
   collapseScope();
+  document.querySelectorAll('#evaw-chat .examples[role=list]').forEach(e => {
+    e.setAttribute('role', 'group'); e.setAttribute('aria-label', 'Example questions');
+  });
 }
 """
 
@@ -459,12 +467,11 @@ def build_app(assistant: Assistant | None, settings: Settings | None = None) -> 
 
     # -- layout --------------------------------------------------------------------
     with gr.Blocks(title="EVAW guide — cited answers", analytics_enabled=False) as app:
-        gr.HTML('<h1 id="evaw-title">EVAW guide</h1>', padding=False)
-        gr.Markdown(
-            "Ask about UN Women's guidance on working with the security sector to end violence "
-            "against women. Every sentence of an answer is cited; click a chip like **[1]** to "
-            "read the passage.", elem_id="evaw-intro",
-        )
+        gr.HTML(
+            '<header id="evaw-head"><h1 id="evaw-title">EVAW guide</h1><p>Ask about UN Women\'s '
+            "guidance on working with the security sector to end violence against women. Every "
+            "sentence of an answer is cited; click a chip like <b>[1]</b> to read the passage.</p>"
+            "</header>", padding=False)
         banner = gr.HTML(R.banner(backend.index_error()), elem_id="evaw-banner")
         turns_state = gr.State([])
         latest_md = gr.Textbox(visible="hidden", elem_id="evaw-latest-md")

@@ -370,7 +370,8 @@ def eval_report_markdown(text: str) -> str:
         while j < len(lines) and lines[j].startswith("|"):
             j += 1
         cls = "evaw-table evaw-table-cases" if heading.lower().startswith("cases") else "evaw-table"
-        out += ["", f'<div class="{cls}" role="region" tabindex="0" aria-label="{esc(heading or "Table")}">',
+        # the Markdown sanitizer keeps title (not aria-label): it names the region
+        out += ["", f'<div class="{cls}" role="region" tabindex="0" title="{esc(heading or "Table")}">',
                 "", *lines[i:j], "", "</div>", ""]
         i = j
     return "\n".join(out)
