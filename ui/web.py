@@ -60,10 +60,13 @@ CSS = """
 #evaw-title { margin: 0; font-size: 1.5rem; }
 .evaw-panel-title { margin: 0; font-size: 1.1rem; }
 #evaw-head p { margin: .2em 0 0 0; }
+#evaw-banner:not(:has(.evaw-banner)), #evaw-status:not(:has(.evaw-error)) { display: none; }
 #evaw-main { flex-wrap: wrap; gap: 16px; }
 #evaw-main > div { min-width: min(100%, 320px); }
 #evaw-main > #evaw-scope-col { min-width: min(100%, 230px); max-width: 300px; }
-#evaw-source { position: sticky; top: 8px; max-height: 86vh; overflow-y: auto; }
+/* Gradio puts overflow: visible inline on blocks: without !important the passage spilled
+   out of the sticky panel and the highlighted quote sat out of view */
+#evaw-source { position: sticky; top: 8px; max-height: 86vh; overflow-y: auto !important; }
 #evaw-chat .top-panel { display: none; }
 #evaw-chat .prose { opacity: 1 !important; }  /* Gradio dims messages to .8: 4.3:1 links */
 .evaw-scope summary { cursor: pointer; font-weight: 600; padding: .2em 0; }
@@ -76,7 +79,7 @@ CSS = """
 @media (max-width: 720px) {
   #evaw-main > #evaw-scope-col { max-width: none; }
   .evaw-scope-nav { max-height: 60vh; }
-  #evaw-source { position: static; max-height: none; overflow: visible; }
+  #evaw-source { position: static; max-height: none; overflow: visible !important; }
   #evaw-chat { height: 440px !important; }
 }
 .evaw-chip { display: inline-block; padding: 0 .45em; margin: 0 .1em; border-radius: 999px;
