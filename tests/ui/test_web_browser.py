@@ -6,12 +6,13 @@ conftest.py). Each test names the user-visible problem it guards against.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.ui.conftest import axe_serious
+from tests.ui.conftest import Server, axe_serious, start_server
 
 pytestmark = pytest.mark.slow
 
@@ -117,7 +118,7 @@ def _in_view(pg: Any, selector: str, panel: str | None = None) -> bool:
       return ok; }""", [selector, panel]))
 
 
-def test_chat_citations_follow_up_escaping_and_screenshots(page: Any, shoot: Any) -> None:
+def test_chat_citations_follow_up_and_escaping(page: Any) -> None:
     pg = page
     _ask(pg, "Would recruiting more women officers help?", 1)
     pg.wait_for_selector(CHIP)
@@ -147,12 +148,6 @@ def test_chat_citations_follow_up_escaping_and_screenshots(page: Any, shoot: Any
     md = Path(dl.value.path()).read_text(encoding="utf-8")
     assert md.count("\n## ") == 3 and "### Cited passages" in md and ATTACK in md
 
-    pg.locator(CHIP).first.click()
-    pg.wait_for_selector("#evaw-source .evaw-passage mark")
-    pg.evaluate("document.querySelectorAll('.evaw-toast').forEach(e => e.remove())")
-    pg.evaluate("window.scrollTo(0, 0)")
-    shoot(pg, "ui-desktop")
-
     # phone width: the source panel wraps below the chat, nothing overflows sideways
     pg.set_viewport_size(PHONE)
     pg.wait_for_timeout(500)
@@ -160,10 +155,35 @@ def test_chat_citations_follow_up_escaping_and_screenshots(page: Any, shoot: Any
     src_box = pg.locator("#evaw-source").bounding_box()
     assert src_box["y"] >= chat_box["y"] + chat_box["height"] - 1
     assert pg.evaluate("document.documentElement.scrollWidth") <= PHONE["width"] + 2
-    pg.evaluate("window.scrollTo(0, 0)")
-    shoot(pg, "ui-phone")
 
     assert pg.external == [], f"requests left the machine: {pg.external}"
+
+
+@pytest.fixture(scope="module")
+def guidance_server(assistant: Any) -> Iterator[Server]:
+    """The guidance alone (no test fixture document), as the README shows it."""
+    srv = start_server(assistant)
+    yield srv
+    srv.app.close()
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_screenshots(browser: Any, guidance_server: Server, shoot: Any,
+                     viewport: dict[str, int]) -> None:
+    """docs/screenshots/ui-desktop.png and ui-phone.png (with EVAW_UPDATE_SCREENSHOTS=1)."""
+    pg = _page(browser, guidance_server, viewport)
+    try:
+        _ask(pg, "Would recruiting more women officers help?", 1)
+        pg.locator(CHIP).first.click()
+        pg.wait_for_selector("#evaw-source .evaw-passage mark")
+        pg.mouse.move(0, 0)
+        _settled(pg, "#evaw-source")
+        pg.evaluate("document.querySelectorAll('.evaw-toast').forEach(e => e.remove()); "
+                    "document.activeElement.blur(); window.scrollTo(0, 0)")
+        path = shoot(pg, "ui-desktop" if viewport is DESKTOP else "ui-phone")
+        assert path.stat().st_size > 10_000
+    finally:
+        pg.context.close()
 
 
 def test_the_users_question_shows_apostrophes_not_entities(page: Any) -> None:
