@@ -36,9 +36,10 @@ def esc(text: object) -> str:
 def md_literal(text: str) -> str:
     """Text shown literally by a Markdown renderer that also accepts HTML.
 
-    Markdown escapes first, then ``&``, ``<`` and ``>`` as entities: escaping the other way
-    round put a backslash inside entities (``&\\#x27;``), and the user saw "We&#x27;re"."""
-    return html.escape(_MD_SPECIAL.sub(r"\\\1", str(text)), quote=False)
+    Markdown escapes first, then ``&``, ``<``, ``>`` and ``"`` as named entities: escaping
+    the other way round put a backslash inside numeric entities (``&\\#x27;``), and the user
+    saw "We&#x27;re". Apostrophes need no escaping in text."""
+    return html.escape(_MD_SPECIAL.sub(r"\\\1", str(text)), quote=False).replace('"', "&quot;")
 
 
 def safe_url(url: str) -> str:

@@ -188,7 +188,7 @@ def test_screenshots(browser: Any, guidance_server: Server, shoot: Any,
 
 def test_the_users_question_shows_apostrophes_not_entities(page: Any) -> None:
     """Was: "We&#x27;re drafting…" (HTML-escaped, then Markdown-escaped inside the entity)."""
-    q = "We're drafting a police act & can't we use the UN's guidance? <b>now</b> *a* 3.5"
+    q = "We're drafting a \"police act\" & can't we use the UN's guidance? <b>now</b> *a* 3.5"
     _ask(page, q, 1)
     shown = page.locator(USER).first.inner_text().strip()
     assert shown == q
