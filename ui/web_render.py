@@ -2,7 +2,8 @@
 
 Chat messages go through Gradio's Markdown renderer and HTML sanitizer, which keeps ``class``
 and fragment ``href`` attributes but drops ``data-*``; so citation chips are links of the
-form ``#evaw-cite-<turn>-<marker>`` that a page-level click handler intercepts. Panels are
+form ``#evaw-cite-<turn>-<marker>``, passage links ``#evaw-open-<uid>`` and copy actions
+``#evaw-copy-<turn>``, all intercepted by a page-level click handler (``ui.web.BRIDGE_JS``). Panels are
 ``gr.HTML`` (not sanitized), so everything put into them is escaped with ``html.escape``.
 """
 
