@@ -87,6 +87,7 @@ CSS = """
   font-size: .85em; font-weight: 600; text-decoration: none !important; cursor: pointer;
   border: 1px solid #1d4ed8; line-height: 1.5; }
 .evaw-chip:hover, .evaw-chip:focus-visible { background: #1e3a8a; color: white !important; }
+/* dark mode: one selector per rule (Gradio's scoping mangles '.dark a, .dark b' lists) */
 .dark .evaw-chip { background: #1e3a8a; color: #dbeafe !important; border-color: #93c5fd; }
 .evaw-chip:focus-visible, .evaw-node:focus-visible, .evaw-link:focus-visible,
 .evaw-copy:focus-visible, .evaw-suggest:focus-visible { outline: 3px solid #1d4ed8; outline-offset: 2px; }
@@ -97,7 +98,8 @@ CSS = """
 .evaw-gaps { display: block; margin-top: .5em; font-style: italic; }
 .evaw-actions { display: block; margin-top: .4em; font-size: .85em; }
 .evaw-copy, .evaw-suggest { color: #1d4ed8 !important; text-decoration: underline; cursor: pointer; }
-.dark .evaw-copy, .dark .evaw-suggest { color: #93c5fd !important; }
+.dark .evaw-copy { color: #93c5fd !important; }
+.dark .evaw-suggest { color: #93c5fd !important; }
 .evaw-error, .evaw-status-error { color: #b91c1c; }
 .evaw-banner { border: 2px solid #b91c1c; background: #fef2f2; color: #7f1d1d;
   padding: .75em 1em; border-radius: 6px; font-weight: 600; }
@@ -113,9 +115,12 @@ CSS = """
 .evaw-id, .evaw-source { font-size: .8em; }
 .evaw-link, .evaw-node { background: none; border: none; padding: .1em 0; cursor: pointer;
   color: #1d4ed8; text-align: left; font: inherit; }
-.dark .evaw-link, .dark .evaw-node { color: #93c5fd; }
+.dark .evaw-link { color: #93c5fd; }
+.dark .evaw-node { color: #93c5fd; }
+.dark .evaw-notes { color: #fcd34d; }
 .evaw-link:hover, .evaw-node:hover { text-decoration: underline; }
 .evaw-node[aria-current="true"] { background: #dbeafe; color: #1e3a8a; border-radius: 3px; }
+.dark .evaw-node[aria-current="true"] { background: #1e3a8a; color: #eff6ff; }
 .evaw-tree ul { list-style: none; padding-left: 0; margin: 0; }
 .evaw-tree li { margin: .1em 0; }
 .evaw-doc-title { font-size: 1.05em; margin: .8em 0 .3em 0; }
@@ -138,6 +143,8 @@ CSS = """
 .evaw-table:focus-visible { outline: 3px solid #1d4ed8; }
 #evaw-footer { text-align: center; font-size: .85em; margin-top: 1em; }
 footer a, footer button, .show-api { color: #374151 !important; }
+.dark .show-api { color: #d1d5db !important; }
+.dark .evaw-text { border-left-color: #93c5fd; }
 .evaw-sr { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0);
   white-space: nowrap; }
 .evaw-toast { position: fixed; bottom: 1.5em; left: 50%; transform: translateX(-50%);

@@ -59,8 +59,9 @@ OVERLAP_JS = """() => {
 }"""
 
 
-def _page(browser: Any, server: Any, viewport: dict[str, int] = DESKTOP) -> Any:
-    ctx = browser.new_context(viewport=viewport, accept_downloads=True)
+def _page(browser: Any, server: Any, viewport: dict[str, int] = DESKTOP,
+          color_scheme: str = "light") -> Any:
+    ctx = browser.new_context(viewport=viewport, accept_downloads=True, color_scheme=color_scheme)
     ctx.grant_permissions(["clipboard-read", "clipboard-write"], origin=server.url.rstrip("/"))
     pg = ctx.new_page()
     pg.external = []  # every request that leaves 127.0.0.1
@@ -360,10 +361,12 @@ def test_keyboard_only_tab_to_a_chip_enter_opens_escape_returns(page: Any) -> No
     assert pg.evaluate("document.activeElement === document.querySelector('#evaw-question textarea')")
 
 
-@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+@pytest.mark.parametrize("viewport,scheme", [(DESKTOP, "light"), (PHONE, "light"), (DESKTOP, "dark")],
+                         ids=["desktop", "phone", "desktop-dark"])
 def test_no_serious_accessibility_violations_in_chat_and_browse(
-        browser: Any, server: Any, viewport: dict[str, int]) -> None:
-    pg = _page(browser, server, viewport)
+        browser: Any, server: Any, viewport: dict[str, int], scheme: str) -> None:
+    """Dark mode too: Gradio follows the system's colour scheme."""
+    pg = _page(browser, server, viewport, scheme)
     try:
         assert axe_serious(pg) == []  # empty chat with examples and the scope panel
         _ask(pg, "Would recruiting more women officers help?", 1)
