@@ -142,10 +142,16 @@ def _load_history(path: Path | None) -> list[dict[str, str]]:
     return data
 
 
+FORMATS = ("text", "brief", "markdown", "json")
+
+
 @app.command()
 def ask(
     question: str,
     as_json: Annotated[bool, typer.Option("--json", help="Print Answer.to_dict() as JSON.")] = False,
+    fmt: Annotated[str, typer.Option(
+        "--format", help="text (default) | brief (clean text for Word or Google Docs) | markdown | json."
+    )] = "text",
     history: Annotated[Path | None, typer.Option("--history", help="JSON file of prior turns.")] = None,
     top_k: Annotated[int | None, typer.Option("--top-k", min=1, max=20)] = None,
     data_dir: DataDir = None,
@@ -154,7 +160,10 @@ def ask(
 ) -> None:
     """Answer one question with cited passages."""
     from assistant import QuestionError
+    from ui.render import answer_brief, answer_markdown
 
+    if fmt not in FORMATS:
+        _fail(f"unknown format '{fmt}' ({' | '.join(FORMATS)})", EXIT_BAD_INPUT)
     turns = _load_history(history)
     a = _assistant(data_dir, chroma_url=chroma_url, llm=llm)
     with _store_errors():
@@ -162,22 +171,30 @@ def ask(
             ans = a.ask(question, turns, top_k=top_k)
         except QuestionError as e:
             _fail(str(e), EXIT_BAD_INPUT)
-    if as_json:
-        sys.stdout.write(json.dumps(ans.to_dict(), ensure_ascii=False, indent=2) + "\n")
+    d = ans.to_dict()
+    if as_json or fmt == "json":
+        sys.stdout.write(json.dumps(d, ensure_ascii=False, indent=2) + "\n")
+    elif fmt == "brief":
+        sys.stdout.write(answer_brief(d))
+    elif fmt == "markdown":
+        sys.stdout.write(answer_markdown(d) + "\n")
     else:
-        _print_answer(ans.to_dict())
+        _print_answer(d)
 
 
 def _print_answer(d: dict[str, Any]) -> None:
     from rich.console import Console
     from rich.markup import escape
 
+    from ui.render import gaps_line, suggestions_line
+
     con = Console(highlight=False)
     if d["notice"]:
         con.print(f"[bold yellow]{escape(d['notice'])}[/]\n")
     con.print(escape(d["answer"]))
-    if d["abstained"] and d["suggestions"]:
-        con.print("\nThe guidance covers topics such as: " + escape("; ".join(d["suggestions"])) + ".")
+    for line in (gaps_line(d), suggestions_line(d)):
+        if line:
+            con.print("\n" + escape(line))
     for c in d["citations"]:
         con.print(f"\n[bold][{c['marker']}] {escape(c['label'])}[/]")
         con.print(f"    “{escape(' '.join(c['quote'].split()))}”")
@@ -209,10 +226,13 @@ def chat(
     """An interactive conversation; follow-up questions use what was said before."""
     from assistant import QuestionError
     from ingest.errors import IndexMissingError, StoreUnavailableError
+    from ui.render import answer_brief
 
     a = _assistant(data_dir, chroma_url=chroma_url, llm=llm)
     history: list[dict[str, str]] = []
-    typer.echo("Ask about the guidance. Empty line or Ctrl-D to quit; /clear starts over.")
+    last: dict[str, Any] | None = None
+    typer.echo("Ask about the guidance. Empty line or Ctrl-D to quit; /clear starts over; "
+               "/copy copies the last answer as a brief.")
     while True:
         try:
             q = input("\n> ")
@@ -221,18 +241,40 @@ def chat(
         if not q.strip():
             break
         if q.strip() == "/clear":
-            history = []
+            history, last = [], None
+            continue
+        if q.strip() == "/copy":
+            if last is None:
+                typer.echo("Nothing to copy yet.")
+            else:
+                _copy_brief(answer_brief(last))
             continue
         try:
             ans = _stream_answer(a, q, history)
         except (QuestionError, IndexMissingError, StoreUnavailableError) as e:
             typer.echo(f"error: {e}", err=True)  # the conversation goes on
             continue
-        _print_answer(ans.to_dict())
+        last = ans.to_dict()
+        _print_answer(last)
         history += [{"role": "user", "content": q}, {"role": "assistant", "content": ans.answer}]
     if save is not None:
         save.write_text(json.dumps(history, ensure_ascii=False, indent=2), encoding="utf-8")
         typer.echo(f"Conversation saved to {save}")
+
+
+def _copy_brief(brief: str) -> None:
+    """Print the brief between rules, and on a terminal also put it on the clipboard with
+    the OSC 52 escape (most terminals honour it; nothing is installed or run)."""
+    import base64
+
+    typer.echo("─" * 20 + " brief " + "─" * 20)
+    typer.echo(brief.rstrip("\n"))
+    typer.echo("─" * 47)
+    if sys.stdout.isatty():
+        code = base64.b64encode(brief.encode("utf-8")).decode("ascii")
+        sys.stdout.write(f"\033]52;c;{code}\a")
+        sys.stdout.flush()
+        typer.echo("Copied to the clipboard (if your terminal allows it); otherwise select the text above.")
 
 
 @app.command()

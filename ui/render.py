@@ -1,10 +1,25 @@
-"""Plain-text and Markdown renderings of answers and passages, shared by CLI and web UI."""
+"""Plain-text and Markdown renderings of answers and passages, shared by CLI, chat and web UI.
+
+Everything here works on ``Answer.to_dict()`` dictionaries (the JSON contract), so the
+command line, the terminal chat and the browser produce the same words for the same answer.
+"""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from typing import Any
 
 from ingest.model import Passage
+
+NOT_ADDRESSED = "The guidance does not address:"
+COVERED_TOPICS = "The guidance covers topics such as:"
+_BULLET = re.compile(r"^\s*[-*•]\s+")
+
+
+def oneline(text: object) -> str:
+    """Text on one line with runs of whitespace (incl. non-breaking spaces) collapsed."""
+    return " ".join(str(text).split())
 
 
 def passage_text(p: Passage) -> str:
@@ -38,17 +53,79 @@ def outline_lines(passages: list[Passage], documents: list[Any] | None = None) -
     return out
 
 
+def gaps_line(d: dict[str, Any]) -> str:
+    """"The guidance does not address: …" for an answer with ``gaps``, else ""."""
+    gaps = [oneline(g).rstrip(" .;") for g in d.get("gaps") or ()]
+    gaps = [g for g in gaps if g]
+    return f"{NOT_ADDRESSED} {'; '.join(gaps)}." if gaps else ""
+
+
+def suggestions_line(d: dict[str, Any]) -> str:
+    """The nearest covered topics after a refusal, else ""."""
+    if not (d.get("abstained") and d.get("suggestions")):
+        return ""
+    return f"{COVERED_TOPICS} " + "; ".join(oneline(s) for s in d["suggestions"]) + "."
+
+
 def answer_markdown(d: dict[str, Any]) -> str:
-    """An answer with its citations, ready to paste into a brief."""
+    """An answer with its citations as Markdown."""
     parts = []
     if d.get("notice"):
         parts.append(f"> {d['notice']}\n")
     parts.append(d["answer"])
-    if d.get("abstained") and d.get("suggestions"):
-        parts.append("\nThe guidance covers topics such as: " + "; ".join(d["suggestions"]) + ".")
+    for line in (gaps_line(d), suggestions_line(d)):
+        if line:
+            parts.append("\n" + line)
     if d.get("citations"):
         parts.append("")
         for c in d["citations"]:
-            quote = " ".join(c["quote"].split())
-            parts.append(f"[{c['marker']}] {c['label']} — “{quote}” <{c['source_url']}>")
+            parts.append(f"[{c['marker']}] {c['label']} — “{oneline(c['quote'])}” <{c['source_url']}>")
     return "\n".join(parts)
+
+
+def _join(items: Sequence[str]) -> str:
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _label_phrase(label: str) -> str:
+    """"Entry point 1.3 — Stakeholder consultation" → "Entry point 1.3 (Stakeholder consultation)"."""
+    head, sep, rest = oneline(label).partition(" — ")
+    return f"{head} ({rest})" if sep and rest else head
+
+
+def brief_lead(d: dict[str, Any]) -> str:
+    """The brief's first line, built from the labels of the passages the answer cites."""
+    labels: list[str] = []
+    for c in d.get("citations") or ():
+        phrase = _label_phrase(str(c["label"]))
+        if phrase not in labels:
+            labels.append(phrase)
+    return f"The guidance addresses this under {_join(labels)}." if labels else ""
+
+
+def answer_brief(d: dict[str, Any]) -> str:
+    """Clean text to paste into Word or Google Docs: a lead line from the cited passages'
+    labels, the cited sentences (markers kept, bullets as •), what the guidance does not
+    address, then numbered references with label, verbatim quote and link. No Markdown, no
+    HTML; safety and fallback notices are for the reader on screen, not for the brief."""
+    out: list[str] = []
+    lead = brief_lead(d)
+    if lead:
+        out += [lead, ""]
+    for line in str(d.get("answer", "")).split("\n"):
+        b = _BULLET.match(line)
+        text = oneline(line[b.end():] if b else line)
+        if text:
+            out.append(f"• {text}" if b else text)
+    for extra in (gaps_line(d), suggestions_line(d)):
+        if extra:
+            out += ["", extra]
+    if d.get("citations"):
+        out += ["", "References"]
+        for c in d["citations"]:
+            out += ["", f"[{c['marker']}] {oneline(c['label'])}", f"“{oneline(c['quote'])}”"]
+            if c.get("source_url"):
+                out.append(str(c["source_url"]))
+    return "\n".join(out).strip() + "\n"

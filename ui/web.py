@@ -27,6 +27,7 @@ from eval.runs import bundled_sets, latest_run, new_run_dir
 from ingest.errors import IndexMissingError, StoreUnavailableError
 from ingest.settings import Settings
 from ui import web_render as R
+from ui.render import answer_brief
 
 EXAMPLES = [
     "Would recruiting more women officers help?",
@@ -37,105 +38,265 @@ EXAMPLES = [
 ]
 OFFLINE = "Offline (extractive)"
 
-THEME = gr.themes.Default(font=["system-ui", "sans-serif"], font_mono=["monospace"])
+# Blue 700 on white is 6.7:1 and white on blue 700 is 6.7:1: Gradio's default orange accent
+# gave 2.6–2.8:1 for chips, links and the Ask button (WCAG AA needs 4.5:1).
+THEME = gr.themes.Default(
+    primary_hue=gr.themes.colors.blue, font=["system-ui", "sans-serif"], font_mono=["monospace"],
+).set(
+    button_primary_background_fill="*primary_700",
+    button_primary_background_fill_hover="*primary_800",
+    button_primary_text_color="white",
+    button_primary_background_fill_dark="*primary_600",
+    button_primary_background_fill_hover_dark="*primary_700",
+    button_primary_text_color_dark="white",
+    color_accent="*primary_700",
+    color_accent_soft="*primary_50",
+    color_accent_soft_dark="*primary_900",
+    link_text_color="*primary_700",
+    link_text_color_dark="*primary_300",
+)
 
 CSS = """
+#evaw-title { margin: 0; font-size: 1.5rem; }
+.evaw-panel-title { margin: 0; font-size: 1.1rem; }
+#evaw-head p { margin: .2em 0 0 0; }
+#evaw-banner:not(:has(.evaw-banner)), #evaw-status:not(:has(.evaw-error)) { display: none; }
 #evaw-main { flex-wrap: wrap; gap: 16px; }
 #evaw-main > div { min-width: min(100%, 320px); }
-#evaw-source { position: sticky; top: 8px; max-height: 88vh; overflow-y: auto; }
+#evaw-main > #evaw-scope-col { min-width: min(100%, 230px); max-width: 300px; }
+/* Gradio puts overflow: visible inline on blocks: without !important the passage spilled
+   out of the sticky panel and the highlighted quote sat out of view */
+#evaw-source { position: sticky; top: 8px; max-height: 86vh; overflow-y: auto !important; }
+#evaw-chat .top-panel { display: none; }
+#evaw-chat .prose { opacity: 1 !important; }  /* Gradio dims messages to .8: 4.3:1 links */
+.evaw-scope summary { cursor: pointer; font-weight: 600; padding: .2em 0; }
+.evaw-scope-nav { font-size: .88em; max-height: 74vh; overflow-y: auto; }
+.evaw-scope-title { font-size: 1em; margin: .6em 0 .2em 0; }
+.evaw-scope-sec { font-size: .95em; margin: .5em 0 .1em 0; }
+.evaw-scope ul { list-style: none; padding-left: .6em; margin: 0; }
+.evaw-scope li { margin: .15em 0; }
+.evaw-more { opacity: .9; font-style: italic; }
 @media (max-width: 720px) {
-  #evaw-source { position: static; max-height: none; overflow: visible; }
+  #evaw-main > #evaw-scope-col { max-width: none; }
+  .evaw-scope-nav { max-height: 60vh; }
+  #evaw-source { position: static; max-height: none; overflow: visible !important; }
   #evaw-chat { height: 440px !important; }
 }
 .evaw-chip { display: inline-block; padding: 0 .45em; margin: 0 .1em; border-radius: 999px;
-  background: var(--color-accent-soft); color: var(--color-accent) !important;
+  background: #eff6ff; color: #1e40af !important;
   font-size: .85em; font-weight: 600; text-decoration: none !important; cursor: pointer;
-  border: 1px solid var(--color-accent); line-height: 1.5; }
-.evaw-chip:hover, .evaw-chip:focus { background: var(--color-accent); color: white !important; }
+  border: 1px solid #1d4ed8; line-height: 1.5; }
+.evaw-chip:hover, .evaw-chip:focus-visible { background: #1e3a8a; color: white !important; }
+/* dark mode: one selector per rule (Gradio's scoping mangles '.dark a, .dark b' lists) */
+.dark .evaw-chip { background: #1e3a8a; color: #dbeafe !important; border-color: #93c5fd; }
+.evaw-chip:focus-visible, .evaw-node:focus-visible, .evaw-link:focus-visible,
+.evaw-copy:focus-visible, .evaw-suggest:focus-visible { outline: 3px solid #1d4ed8; outline-offset: 2px; }
 .evaw-draft { opacity: .7; }
 .evaw-notice { border-left: 4px solid #d97706; background: #fffbeb; color: #78350f;
   padding: .5em .75em; border-radius: 4px; margin-bottom: .5em; }
-.evaw-sources { display: block; font-size: .85em; opacity: .85; margin-top: .5em; }
+.evaw-sources { display: block; font-size: .85em; margin-top: .5em; }
+.evaw-gaps { display: block; margin-top: .5em; font-style: italic; }
+.evaw-actions { display: block; margin-top: .4em; font-size: .85em; }
+.evaw-copy, .evaw-suggest { color: #1d4ed8 !important; text-decoration: underline; cursor: pointer; }
+.dark .evaw-copy { color: #93c5fd !important; }
+.dark .evaw-suggest { color: #93c5fd !important; }
 .evaw-error, .evaw-status-error { color: #b91c1c; }
 .evaw-banner { border: 2px solid #b91c1c; background: #fef2f2; color: #7f1d1d;
   padding: .75em 1em; border-radius: 6px; font-weight: 600; }
 .evaw-passage { padding: .25em .25em; }
-.evaw-passage mark { background: #fde68a; color: inherit; padding: 0 .1em; }
-.evaw-crumb { font-size: .8em; opacity: .75; }
+.evaw-passage mark { background: #fde68a; color: #111827; padding: 0 .1em; }
+.evaw-crumb { font-size: .8em; }
 .evaw-label { margin: .3em 0 .5em 0; font-size: 1.05em; }
-.evaw-text { margin: .5em 0; padding: .5em .75em; border-left: 4px solid var(--color-accent);
+.evaw-text { margin: .5em 0; padding: .5em .75em; border-left: 4px solid #1d4ed8;
   background: var(--background-fill-secondary); white-space: pre-wrap; }
-.evaw-context { font-size: .85em; opacity: .8; margin: .25em 0; }
+.evaw-context { font-size: .85em; margin: .25em 0; }
 .evaw-context-text { white-space: pre-wrap; padding-left: .75em; }
 .evaw-notes { font-size: .85em; color: #92400e; padding-left: 1.2em; }
-.evaw-id, .evaw-source { font-size: .8em; opacity: .8; }
+.evaw-id, .evaw-source { font-size: .8em; }
 .evaw-link, .evaw-node { background: none; border: none; padding: .1em 0; cursor: pointer;
-  color: var(--color-accent); text-align: left; font: inherit; }
+  color: #1d4ed8; text-align: left; font: inherit; }
+.dark .evaw-link { color: #93c5fd; }
+.dark .evaw-node { color: #93c5fd; }
+.dark .evaw-notes { color: #fcd34d; }
 .evaw-link:hover, .evaw-node:hover { text-decoration: underline; }
+.evaw-node[aria-current="true"] { background: #dbeafe; color: #1e3a8a; border-radius: 3px; }
+.dark .evaw-node[aria-current="true"] { background: #1e3a8a; color: #eff6ff; }
 .evaw-tree ul { list-style: none; padding-left: 0; margin: 0; }
 .evaw-tree li { margin: .1em 0; }
+.evaw-doc-title { font-size: 1.05em; margin: .8em 0 .3em 0; }
 .evaw-lvl-0 { padding-left: 0; font-style: italic; }
 .evaw-lvl-1 { padding-left: .5em; font-weight: 600; }
 .evaw-lvl-2 { padding-left: 2em; }
 .evaw-lvl-3, .evaw-lvl-4 { padding-left: 3.5em; }
-.evaw-pid { font-family: var(--font-mono); font-size: .8em; opacity: .7; }
-.evaw-placeholder { opacity: .7; font-style: italic; padding: .5em; }
+.evaw-pid { font-family: var(--font-mono); font-size: .8em; }
+.evaw-placeholder { font-style: italic; padding: .5em; }
 .evaw-cites { padding-left: 0; list-style: none; }
 .evaw-cites li { margin: .5em 0; }
-.evaw-q { font-size: .85em; opacity: .85; }
-#evaw-footer { text-align: center; font-size: .85em; opacity: .8; margin-top: 1em; }
+.evaw-q { font-size: .85em; }
+.evaw-table { max-width: 100%; overflow-x: auto; margin: .5em 0 1em 0; }
+.evaw-table table { width: max-content; max-width: none; }
+.evaw-table th, .evaw-table td { white-space: nowrap; padding: .25em .6em; }
+.evaw-table-cases { max-height: 60vh; overflow: auto; }
+.evaw-table-cases th { position: sticky; top: 0; background: var(--background-fill-primary); z-index: 1; }
+.evaw-table-cases td:nth-child(4), .evaw-table-cases td:last-child { white-space: normal;
+  min-width: 18em; max-width: 32em; }
+.evaw-table:focus-visible { outline: 3px solid #1d4ed8; }
+#evaw-footer { text-align: center; font-size: .85em; margin-top: 1em; }
+footer a, footer button, .show-api { color: #374151 !important; }
+.dark .show-api { color: #d1d5db !important; }
+.dark .evaw-text { border-left-color: #93c5fd; }
+.evaw-sr { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0);
+  white-space: nowrap; }
 .evaw-toast { position: fixed; bottom: 1.5em; left: 50%; transform: translateX(-50%);
   background: #111827; color: white; padding: .5em 1em; border-radius: 6px; z-index: 1000; }
 """
 
-# Installed once by the footer's js_on_load: clicks on citation chips (links to
-# #evaw-cite-<turn>-<marker>; the chat's sanitizer drops data-* attributes) and on
-# passage buttons (data-evaw-ref) are sent to Python as an 'evaw_open' event.
+# Installed once by the footer's js_on_load. Clicks on citation chips (#evaw-cite-<turn>-<n>),
+# passage links in messages (#evaw-open-<uid>; the chat's sanitizer drops data-* attributes)
+# and passage buttons (data-evaw-ref) are sent to Python as an 'evaw_open' event; the
+# per-answer copy links (#evaw-copy-<turn>) copy that answer's brief. When a panel shows a
+# passage, its highlighted quote is scrolled into view. Escape returns to the question box.
 BRIDGE_JS = """
 window.__evawTrigger = trigger;
 if (!window.__evawBound) {
   window.__evawBound = true;
+  const live = (msg) => { const l = document.querySelector('#evaw-live'); if (l) l.textContent = msg; };
+  const toast = (msg) => {
+    const d = document.createElement('div'); d.className = 'evaw-toast'; d.setAttribute('role', 'status');
+    d.textContent = msg; document.body.appendChild(d); setTimeout(() => d.remove(), 1800);
+  };
+  const copyText = async (text, msg) => {
+    try { await navigator.clipboard.writeText(text); }
+    catch (e) {
+      const ta = document.createElement('textarea'); ta.value = text;
+      document.body.appendChild(ta); ta.select(); document.execCommand('copy'); ta.remove();
+    }
+    toast(msg);
+  };
+  window.__evawCopy = copyText;
   document.addEventListener('click', function (ev) {
     const t = ev.target;
     if (!t || !t.closest) return;
-    const el = t.closest('a[href^="#evaw-cite-"], [data-evaw-ref]');
+    const el = t.closest('a[href^="#evaw-cite-"], a[href^="#evaw-open-"], a[href^="#evaw-copy-"], '
+                         + '[data-evaw-ref]');
     if (!el) return;
     ev.preventDefault();
     ev.stopPropagation();
-    const pane = el.closest('#evaw-browse') ? 'browse' : 'chat';
-    let ref = el.getAttribute('data-evaw-ref');
-    if (!ref) ref = 'cite:' + el.getAttribute('href').slice('#evaw-cite-'.length);
-    window.__evawTrigger('evaw_open', {ref: ref, pane: pane});
-    const panel = document.querySelector(pane === 'browse' ? '#evaw-browse-panel' : '#evaw-source');
-    if (panel) {
-      const r = panel.getBoundingClientRect();
-      if (r.top > window.innerHeight || r.bottom < 0) {
-        setTimeout(() => panel.scrollIntoView({behavior: 'smooth', block: 'start'}), 250);
-      }
+    const href = el.getAttribute('href') || '';
+    if (href.startsWith('#evaw-copy-')) {
+      const turn = parseInt(href.slice('#evaw-copy-'.length), 10);
+      const store = document.querySelector('#evaw-briefs textarea');
+      let briefs = [];
+      try { briefs = JSON.parse(store ? store.value : '[]'); } catch (e) { briefs = []; }
+      if (briefs[turn]) copyText(briefs[turn], 'Copied the answer as a brief');
+      else toast('Nothing to copy');
+      return;
     }
+    const pane = el.closest('#evaw-scope') ? 'outline' : (el.closest('#evaw-browse') ? 'browse' : 'chat');
+    let ref = el.getAttribute('data-evaw-ref');
+    if (!ref && href.startsWith('#evaw-cite-')) ref = 'cite:' + href.slice('#evaw-cite-'.length);
+    if (!ref) ref = decodeURIComponent(href.slice('#evaw-open-'.length));
+    window.__evawLastRef = ref.startsWith('cite:') ? '' : ref;
+    window.__evawPending = pane === 'chat' ? 'source' : 'browse';
+    const target = document.querySelector(pane === 'chat' ? '#evaw-source' : '#evaw-browse-panel');
+    window.__evawOld = target ? target.querySelector('.evaw-passage') : null;
+    window.__evawTrigger('evaw_open', {ref: ref, pane: pane});
   }, true);
+  document.addEventListener('keydown', function (ev) {
+    if (ev.key !== 'Escape' || ev.defaultPrevented) return;
+    const a = document.activeElement;
+    if (a && a.closest && a.closest('[role=listbox], .options, dialog')) return;
+    const q = document.querySelector('#evaw-question textarea');
+    if (q && q.offsetParent !== null && a !== q) { ev.preventDefault(); q.focus(); }
+  });
+  const reveal = (panel) => {
+    const label = panel.querySelector('.evaw-passage .evaw-label');
+    const target = panel.querySelector('.evaw-passage mark') || label;
+    if (!target || target.closest('.evaw-passage') === window.__evawOld) return false;
+    if (label) live('Showing ' + label.textContent);
+    if (panel.scrollHeight > panel.clientHeight + 2) {
+      const box = panel.getBoundingClientRect(), r = target.getBoundingClientRect();
+      if (r.top < box.top || r.bottom > box.bottom) panel.scrollTop += r.top - box.top - 48;
+    }
+    const r2 = target.getBoundingClientRect();
+    if (r2.top < 0 || r2.bottom > window.innerHeight) {
+      window.scrollBy({top: r2.top - Math.min(120, window.innerHeight / 4), behavior: 'instant'});
+    }
+    return true;
+  };
+  const markTree = () => {
+    const ref = window.__evawLastRef;
+    document.querySelectorAll('#evaw-tree [aria-current]').forEach(n => n.removeAttribute('aria-current'));
+    if (!ref) return;
+    const node = [...document.querySelectorAll('#evaw-tree [data-evaw-ref]')]
+      .find(n => n.getAttribute('data-evaw-ref') === ref);
+    if (!node) return;
+    node.setAttribute('aria-current', 'true');
+    let scroller = node.parentElement;
+    while (scroller && scroller !== document.body && !(scroller.scrollHeight > scroller.clientHeight + 2
+           && /auto|scroll/.test(getComputedStyle(scroller).overflowY))) scroller = scroller.parentElement;
+    if (scroller && scroller !== document.body) {
+      const b = scroller.getBoundingClientRect(), r = node.getBoundingClientRect();
+      if (r.top < b.top || r.bottom > b.bottom) scroller.scrollTop += r.top - b.top - 40;
+    }
+  };
+  const collapseScope = () => {
+    document.querySelectorAll('details.evaw-scope:not([data-evaw-init])').forEach(d => {
+      d.setAttribute('data-evaw-init', '1');
+      if (window.matchMedia('(max-width: 720px)').matches) d.open = false;
+    });
+  };
+  let queued = new Set();
+  new MutationObserver((muts) => {
+    for (const m of muts) {
+      const el = m.target.nodeType === 1 ? m.target : m.target.parentElement;
+      if (!el || !el.closest) continue;
+      if (el.closest('#evaw-chat')) queued.add('evaw-chat');
+      const p = el.closest('#evaw-source, #evaw-browse-panel, #evaw-scope');
+      if (p) queued.add(p.id);
+    }
+    if (!queued.size) return;
+    requestAnimationFrame(() => {
+      const ids = queued; queued = new Set();
+      if (ids.has('evaw-scope')) collapseScope();
+      // Gradio's chat examples are buttons in a role=list (axe: critical); name the group
+      if (ids.has('evaw-chat')) document.querySelectorAll('#evaw-chat .examples[role=list]').forEach(e => {
+        e.setAttribute('role', 'group'); e.setAttribute('aria-label', 'Example questions');
+      });
+      // the panel changes more than once (loading state, then the passage): wait for it
+      if (ids.has('evaw-source') && window.__evawPending === 'source'
+          && reveal(document.querySelector('#evaw-source'))) window.__evawPending = '';
+      if (ids.has('evaw-browse-panel') && window.__evawPending === 'browse'
+          && reveal(document.querySelector('#evaw-browse-panel'))) {
+        window.__evawPending = ''; markTree();
+      }
+    });
+  }).observe(document.body, {childList: true, subtree: true, characterData: true});
+  collapseScope();
+  document.querySelectorAll('#evaw-chat .examples[role=list]').forEach(e => {
+    e.setAttribute('role', 'group'); e.setAttribute('aria-label', 'Example questions');
+  });
 }
 """
 
-_TOAST_JS = """
-function evawToast(msg) {
-  const d = document.createElement('div'); d.className = 'evaw-toast'; d.textContent = msg;
-  document.body.appendChild(d); setTimeout(() => d.remove(), 1800);
-}
-"""
 
-COPY_JS = "async (md) => {" + _TOAST_JS + """
-  if (!md) { evawToast('Nothing to copy yet'); return; }
-  try { await navigator.clipboard.writeText(md); }
-  catch (e) {
-    const ta = document.createElement('textarea'); ta.value = md;
-    document.body.appendChild(ta); ta.select(); document.execCommand('copy'); ta.remove();
-  }
-  evawToast('Copied the answer as Markdown');
-}"""
+def _copy_js(what: str) -> str:
+    """Copy a hidden textbox's value (the latest answer in some format) to the clipboard."""
+    return ("(text) => { if (!text) { const d = document.createElement('div'); "
+            "d.className = 'evaw-toast'; d.setAttribute('role', 'status'); "
+            "d.textContent = 'Nothing to copy yet'; document.body.appendChild(d); "
+            "setTimeout(() => d.remove(), 1800); return; } "
+            f"window.__evawCopy(text, 'Copied the answer {what}'); }}")
 
-DOWNLOAD_JS = "(md) => {" + _TOAST_JS + """
-  if (!md) { evawToast('No conversation yet'); return; }
+
+COPY_JS = _copy_js("as Markdown")
+COPY_BRIEF_JS = _copy_js("as a brief")
+
+DOWNLOAD_JS = """(md) => {
+  const toast = (msg) => { const d = document.createElement('div'); d.className = 'evaw-toast';
+    d.setAttribute('role', 'status'); d.textContent = msg; document.body.appendChild(d);
+    setTimeout(() => d.remove(), 1800); };
+  if (!md) { toast('No conversation yet'); return; }
   const blob = new Blob([md], {type: 'text/markdown;charset=utf-8'});
   const a = document.createElement('a');
   a.href = URL.createObjectURL(blob); a.download = 'evaw-conversation.md';
@@ -203,7 +364,8 @@ def build_app(assistant: Assistant | None, settings: Settings | None = None) -> 
         msgs: list[dict[str, str]] = []
         for i, d in enumerate(turns):
             msgs.append({"role": "user", "content": R.user_message(d["question"])})
-            msgs.append({"role": "assistant", "content": R.answer_message(d, i)})
+            msgs.append({"role": "assistant",
+                         "content": R.answer_message(d, i, d.get("suggestion_uids", ()))})
         return msgs
 
     # -- handlers (no logging of questions anywhere) -------------------------------
@@ -213,62 +375,75 @@ def build_app(assistant: Assistant | None, settings: Settings | None = None) -> 
         replaces it; the offline answerer yields once."""
         turns = list(turns or [])
         llm = backend.llm_spec if choice == llm_choice and backend.llm_spec else ""
-        skip8 = [gr.skip()] * 8
         try:
             k = int(top_k or default_k)
             draft = ""
-            for item in backend.get(llm).ask_stream(question or "", history_of(turns), top_k=k):
+            a = backend.get(llm)
+            for item in a.ask_stream(question or "", history_of(turns), top_k=k):
                 if isinstance(item, Answer):
                     ans = item
                     break
                 draft += item
                 pending = [*messages_of(turns), {"role": "user", "content": R.user_message(question)},
                            {"role": "assistant", "content": R.draft_message(draft)}]
-                yield (gr.skip(), pending, *skip8[:6])
+                yield {chatbot: pending}
+            d = ans.to_dict()
+            if d.get("abstained") and d.get("suggestions"):
+                # refusal suggestions become links: resolved here, once, to passage uids
+                d["suggestion_uids"] = R.suggestion_uids(d, a.outline())
         except QuestionError as e:
-            yield (*skip8[:4], R.error_message(f"Cannot ask that: {e}."), *skip8[:3])
+            yield {status: R.error_message(f"Cannot ask that: {e}.")}
             return
         except STORE_ERRORS as e:
             msg = store_message(e)
-            yield (*skip8[:4], R.error_message(msg), gr.skip(), gr.skip(), R.banner(msg))
+            yield {status: R.error_message(msg), banner: R.banner(msg)}
             return
         except ValueError as e:  # the configured model could not be set up
-            yield (*skip8[:4], R.error_message(f"The language model is not available: {e}"),
-                   *skip8[:3])
+            yield {status: R.error_message(f"The language model is not available: {e}")}
             return
-        d = ans.to_dict()
         turns.append(d)
         n = len(turns) - 1
-        yield ("", messages_of(turns), turns, R.sources_overview(d, n), "",
-               R.latest_markdown(d), R.conversation_markdown(turns), "")
+        yield {question_box: "", chatbot: messages_of(turns), turns_state: turns,
+               source: R.sources_overview(d, n), status: "", latest_md: R.latest_markdown(d),
+               latest_brief: answer_brief(d), briefs: R.briefs_json(turns),
+               conv_md: R.conversation_markdown(turns), banner: ""}
+
+    def pick_example(evt: gr.SelectData) -> str:
+        value = evt.value if isinstance(evt.value, dict) else {}
+        return str(value.get("text", ""))
 
     def clear():
-        return ([], [], R.placeholder("Click a citation chip like [1] to see its passage here."),
-                "", "", "", "")
+        return {chatbot: [], turns_state: [], status: "", latest_md: "", latest_brief: "",
+                briefs: "[]", conv_md: "", question_box: "",
+                source: R.placeholder("Click a citation chip like [1] to see its passage here.")}
 
     def open_ref(turns: list[dict[str, Any]] | None, evt: gr.EventData):
         data = getattr(evt, "_data", None) or {}
-        ref = str(data.get("ref", ""))
+        ref = R.parse_open_ref(str(data.get("ref", "")))
         pane = data.get("pane", "chat")
         try:
             html = _render_ref(backend, ref, turns or [])
         except STORE_ERRORS as e:
             html = R.banner(store_message(e))
+        if pane == "outline":  # the scope panel links into the outline (Browse tab)
+            return gr.skip(), html, gr.Tabs(selected="browse")
         if pane == "browse":
-            return gr.skip(), html
-        return html, gr.skip()
+            return gr.skip(), html, gr.skip()
+        return html, gr.skip(), gr.skip()
 
     def on_load():
         err = backend.index_error()
         if err:
-            return R.banner(err), R.outline_tree([])
-        return "", R.outline_tree(backend.get().outline())
+            return R.banner(err), R.outline_tree([]), R.scope_panel([])
+        passages = backend.get().outline()
+        return "", R.outline_tree(passages), R.scope_panel(passages)
 
     def latest_report() -> str:
         run = latest_run(backend.settings.data_dir)  # type: ignore[union-attr]
         if run is None:
             return "No evaluation run yet. Pick a set and press **Run evaluation**."
-        return f"**Latest run:** `{run.name}`\n\n" + (run / "report.md").read_text(encoding="utf-8")
+        report_md = (run / "report.md").read_text(encoding="utf-8")
+        return f"**Latest run:** `{run.name}`\n\n" + R.eval_report_markdown(report_md)
 
     def run_set(set_name: str, progress: gr.Progress = gr.Progress(track_tqdm=True)) -> str:  # noqa: B008
         sets = bundled_sets()
@@ -302,35 +477,42 @@ def build_app(assistant: Assistant | None, settings: Settings | None = None) -> 
 
     # -- layout --------------------------------------------------------------------
     with gr.Blocks(title="EVAW guide — cited answers", analytics_enabled=False) as app:
-        gr.Markdown(
-            "## EVAW guide\nAsk about UN Women's guidance *What are the key entry points and "
-            "strategies?* for working with the security sector to end violence against women. "
-            "Every sentence of an answer is cited; click a chip like **[1]** to read the passage."
-        )
+        gr.HTML(
+            '<header id="evaw-head"><h1 id="evaw-title">EVAW guide</h1><p>Ask about UN Women\'s '
+            "guidance on working with the security sector to end violence against women. Every "
+            "sentence of an answer is cited; click a chip like <b>[1]</b> to read the passage.</p>"
+            "</header>", padding=False)
         banner = gr.HTML(R.banner(backend.index_error()), elem_id="evaw-banner")
         turns_state = gr.State([])
         latest_md = gr.Textbox(visible="hidden", elem_id="evaw-latest-md")
+        latest_brief = gr.Textbox(visible="hidden", elem_id="evaw-latest-brief")
+        briefs = gr.Textbox("[]", visible="hidden", elem_id="evaw-briefs")
         conv_md = gr.Textbox(visible="hidden", elem_id="evaw-conv-md")
-        with gr.Tabs():
+        with gr.Tabs() as tabs:
             with gr.Tab("Chat", id="chat"), gr.Row(elem_id="evaw-main", equal_height=False):
+                with gr.Column(scale=1, min_width=230, elem_id="evaw-scope-col"):
+                    scope = gr.HTML(R.placeholder("Loading what the guidance covers…"),
+                                    elem_id="evaw-scope")
                 with gr.Column(scale=3, min_width=320):
                     chatbot = gr.Chatbot(
-                        elem_id="evaw-chat", label="Conversation", height=520,
-                        buttons=["copy"], feedback_options=None, latex_delimiters=[],
+                        elem_id="evaw-chat", label="Conversation", show_label=False, height=430,
+                        buttons=[], feedback_options=None, latex_delimiters=[],
                         allow_tags=False, sanitize_html=True, layout="bubble",
-                        placeholder="Ask a question about the guidance, or pick an example.",
+                        placeholder="Ask a question about the guidance, or start with an example:",
+                        examples=[{"text": q} for q in EXAMPLES],
                     )
                     status = gr.HTML("", elem_id="evaw-status")
                     with gr.Row():
-                        question = gr.Textbox(
-                            elem_id="evaw-question", show_label=False, scale=5, lines=1,
-                            max_lines=6, placeholder="Ask about the guidance…",
+                        question_box = gr.Textbox(
+                            elem_id="evaw-question", label="Your question", show_label=False,
+                            scale=5, lines=1, max_lines=6, placeholder="Ask about the guidance…",
                             autofocus=True,
                         )
                         ask_btn = gr.Button("Ask", variant="primary", scale=1, min_width=80,
                                             elem_id="evaw-ask")
-                    gr.Examples(EXAMPLES, inputs=[question], label="Example questions")
                     with gr.Row():
+                        copy_brief_btn = gr.Button("Copy as brief", size="sm",
+                                                   elem_id="evaw-copy-brief")
                         copy_btn = gr.Button("Copy as Markdown", size="sm", elem_id="evaw-copy")
                         dl_btn = gr.Button("Download conversation (.md)", size="sm",
                                            elem_id="evaw-download")
@@ -348,7 +530,7 @@ def build_app(assistant: Assistant | None, settings: Settings | None = None) -> 
                         top_k = gr.Slider(1, 10, value=default_k, step=1,
                                           label="Number of passages to draw on")
                 with gr.Column(scale=2, min_width=300):
-                    gr.Markdown("### Source")
+                    gr.HTML('<h2 class="evaw-panel-title">Source</h2>', padding=False)
                     source = gr.HTML(
                         R.placeholder("Click a citation chip like [1] to see its passage here."),
                         elem_id="evaw-source",
@@ -368,22 +550,28 @@ def build_app(assistant: Assistant | None, settings: Settings | None = None) -> 
                                              label="Evaluation set", elem_id="evaw-eval-set")
                     run_btn = gr.Button("Run evaluation", variant="primary", elem_id="evaw-eval-run")
                 report = gr.Markdown("", elem_id="evaw-eval-report")
-        footer = gr.HTML(f"<p>{R.esc(R.PRIVACY)}</p>", elem_id="evaw-footer",
-                         js_on_load=BRIDGE_JS)
+        footer = gr.HTML(f'<p>{R.esc(R.PRIVACY)}</p><div id="evaw-live" class="evaw-sr" '
+                         'aria-live="polite"></div>', elem_id="evaw-footer", js_on_load=BRIDGE_JS)
 
         # -- wiring ----------------------------------------------------------------
-        ask_outputs = [question, chatbot, turns_state, source, status, latest_md, conv_md, banner]
-        for trig in (question.submit, ask_btn.click):
-            trig(respond, [question, turns_state, top_k, answerer_choice], ask_outputs,
+        ask_outputs = [question_box, chatbot, turns_state, source, status, latest_md, latest_brief,
+                       briefs, conv_md, banner]
+        for trig in (question_box.submit, ask_btn.click):
+            trig(respond, [question_box, turns_state, top_k, answerer_choice], ask_outputs,
                  api_visibility="private", show_progress_on=[chatbot])
-        clear_outputs = [chatbot, turns_state, source, status, latest_md, conv_md, question]
+        # an example in the empty chat is asked at once
+        chatbot.example_select(pick_example, None, [question_box], api_visibility="private").then(
+            respond, [question_box, turns_state, top_k, answerer_choice], ask_outputs,
+            api_visibility="private", show_progress_on=[chatbot])
+        clear_outputs = [chatbot, turns_state, source, status, latest_md, latest_brief, briefs,
+                         conv_md, question_box]
         clear_btn.click(clear, None, clear_outputs, api_visibility="private")
-        chatbot.clear(clear, None, clear_outputs, api_visibility="private")
         copy_btn.click(None, [latest_md], None, js=COPY_JS, api_visibility="private")
+        copy_brief_btn.click(None, [latest_brief], None, js=COPY_BRIEF_JS, api_visibility="private")
         dl_btn.click(None, [conv_md], None, js=DOWNLOAD_JS, api_visibility="private")
-        footer.evaw_open(open_ref, [turns_state], [source, browse_panel],
+        footer.evaw_open(open_ref, [turns_state], [source, browse_panel, tabs],
                          api_visibility="private")
-        app.load(on_load, None, [banner, tree], api_visibility="private")
+        app.load(on_load, None, [banner, tree, scope], api_visibility="private")
         app.load(latest_report, None, [report], api_visibility="private")
         run_btn.click(run_set, [set_choice], [report], api_visibility="private",
                       concurrency_limit=1)
@@ -401,7 +589,7 @@ def _render_ref(backend: _Backend, ref: str, turns: list[dict[str, Any]]) -> str
         c = next((c for c in turns[turn]["citations"] if int(c["marker"]) == marker), None)
         if c is None:
             return R.placeholder(f"Answer {turn + 1} has no citation [{marker}].")
-        uid = f"{c['doc_id']}#{c['passage_id']}"
+        uid = str(c.get("uid") or f"{c['doc_id']}#{c['passage_id']}")
         try:
             return R.citation_panel(c, a.passage(uid), *a.neighbours(uid))
         except UnknownPassageError:

@@ -2,22 +2,27 @@
 
 Chat messages go through Gradio's Markdown renderer and HTML sanitizer, which keeps ``class``
 and fragment ``href`` attributes but drops ``data-*``; so citation chips are links of the
-form ``#evaw-cite-<turn>-<marker>`` that a page-level click handler intercepts. Panels are
+form ``#evaw-cite-<turn>-<marker>``, passage links ``#evaw-open-<uid>`` and copy actions
+``#evaw-copy-<turn>``, all intercepted by a page-level click handler (``ui.web.BRIDGE_JS``). Panels are
 ``gr.HTML`` (not sanitized), so everything put into them is escaped with ``html.escape``.
 """
 
 from __future__ import annotations
 
 import html
+import json
 import re
 from collections.abc import Sequence
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 from ingest.model import Passage
-from ui.render import answer_markdown
+from ui.render import COVERED_TOPICS, answer_brief, answer_markdown, gaps_line, oneline
 
 CITE_PREFIX = "#evaw-cite-"
+OPEN_PREFIX = "#evaw-open-"  # a passage link inside a chat message (sanitizer keeps href only)
+COPY_PREFIX = "#evaw-copy-"  # copy one answer of the conversation as a brief
+SCOPE_ITEMS = 12  # per section in the scope panel; the Browse tab has everything
 NO_INDEX = "No index: run `evaw-guide ingest` to build it, then reload this page."
 PRIVACY = "Questions stay on this machine; nothing is logged."
 _MARKER = re.compile(r"\[(\d+)\]")
@@ -30,8 +35,12 @@ def esc(text: object) -> str:
 
 
 def md_literal(text: str) -> str:
-    """Text shown literally by a Markdown renderer that also accepts HTML."""
-    return _MD_SPECIAL.sub(r"\\\1", esc(text))
+    """Text shown literally by a Markdown renderer that also accepts HTML.
+
+    Markdown escapes first, then ``&``, ``<``, ``>`` and ``"`` as named entities: escaping
+    the other way round put a backslash inside numeric entities (``&\\#x27;``), and the user
+    saw "We&#x27;re". Apostrophes need no escaping in text."""
+    return html.escape(_MD_SPECIAL.sub(r"\\\1", str(text)), quote=False).replace('"', "&quot;")
 
 
 def safe_url(url: str) -> str:
@@ -66,8 +75,37 @@ def _answer_line(line: str, turn: int, labels: dict[int, str]) -> str:
     return "".join(out)
 
 
-def answer_message(d: dict[str, Any], turn: int) -> str:
-    """The assistant's chat message: notice first, the answer with chips, then sources."""
+def open_link(uid: str, text: str, cls: str = "evaw-suggest") -> str:
+    """A passage link inside a chat message (opens the passage in the source panel)."""
+    return f'<a href="{OPEN_PREFIX}{quote(uid, safe="")}" class="{cls}">{md_literal(text)}</a>'
+
+
+def parse_open_ref(ref: str) -> str:
+    """``"evaw-open-doc%23ep-1"`` (a link's fragment) → ``"doc#ep-1"``; other refs unchanged."""
+    prefix = OPEN_PREFIX.lstrip("#")
+    return unquote(ref[len(prefix):]) if ref.startswith(prefix) else ref
+
+
+def suggestion_uids(d: dict[str, Any], passages: Sequence[Passage]) -> list[str]:
+    """The passage uid of each refusal suggestion ("" when none matches).
+
+    Suggestions are passage labels; a label can repeat across documents, so a passage the
+    answer retrieved wins over one it did not."""
+    retrieved = [str(r.get("passage_id", "")) for r in d.get("retrieved") or ()]
+    by_label: dict[str, list[Passage]] = {}
+    for p in passages:
+        by_label.setdefault(p.label, []).append(p)
+    out = []
+    for label in d.get("suggestions") or ():
+        found = by_label.get(str(label), [])
+        found = sorted(found, key=lambda p: p.passage_id not in retrieved and p.uid not in retrieved)
+        out.append(found[0].uid if found else "")
+    return out
+
+
+def answer_message(d: dict[str, Any], turn: int, suggestion_refs: Sequence[str] = ()) -> str:
+    """The assistant's chat message: notice first, the answer with chips, what the guidance
+    does not address, refusal suggestions as passage links, sources, and a copy action."""
     labels = {int(c["marker"]): str(c["label"]) for c in d.get("citations", [])}
     parts: list[str] = []
     if d.get("notice"):
@@ -85,15 +123,23 @@ def answer_message(d: dict[str, Any], turn: int) -> str:
         else:
             lines.append(_answer_line(line, turn, labels))
     parts.append("\n".join(lines))
+    gaps = gaps_line(d)
+    if gaps:
+        parts.append(f'\n<span class="evaw-gaps">{md_literal(gaps)}</span>')
     if d.get("abstained") and d.get("suggestions"):
-        topics = "; ".join(md_literal(s) for s in d["suggestions"])
-        parts.append(f"\nThe guidance covers topics such as: {topics}\\.")
+        items = []
+        for i, label in enumerate(d["suggestions"]):
+            uid = suggestion_refs[i] if i < len(suggestion_refs) else ""
+            items.append("- " + (open_link(uid, str(label)) if uid else md_literal(label)))
+        parts.append(f"\n{md_literal(COVERED_TOPICS)}\n\n" + "\n".join(items) + "\n")
     if d.get("citations"):
         srcs = " · ".join(
             f"{chip(turn, int(c['marker']), str(c['label']))} {md_literal(c['label'])}"
             for c in d["citations"]
         )
         parts.append(f'\n<span class="evaw-sources">Sources: {srcs}</span>')
+    parts.append(f'\n<span class="evaw-actions"><a href="{COPY_PREFIX}{turn}" class="evaw-copy" '
+                 'title="Copy this answer as clean text with its references">Copy as brief</a></span>')
     return "\n".join(parts)
 
 
@@ -127,9 +173,9 @@ def highlighted(text: str, quote: str, rel_start: int | None = None) -> str:
     return f"{esc(text[:i])}<mark>{esc(text[i:j])}</mark>{esc(text[j:])}"
 
 
-def _ref_button(p: Passage, cls: str, prefix: str = "") -> str:
+def _ref_button(p: Passage, cls: str, prefix: str = "", text: str = "") -> str:
     return (f'<button type="button" class="{cls}" data-evaw-ref="{esc(p.uid)}">'
-            f'{esc(prefix)}{esc(p.label)}</button>')
+            f'{esc(prefix)}{esc(text or p.label)}</button>')
 
 
 def passage_panel(
@@ -168,10 +214,14 @@ def passage_panel(
     return "".join(out)
 
 
-def _context(p: Passage, which: str) -> str:
+def _context(p: Passage, which: str, limit: int = 280) -> str:
+    """A neighbour, clipped: a long "Previous" pushed the highlighted quote out of view."""
+    text = oneline(p.text)
+    if len(text) > limit:
+        text = text[:limit].rsplit(" ", 1)[0] + " …"
     return (f'<div class="evaw-context evaw-{which.lower()}"><div class="evaw-context-head">'
             f'{esc(which)}: {_ref_button(p, "evaw-link")}</div>'
-            f'<div class="evaw-context-text">{esc(p.text)}</div></div>')
+            f'<div class="evaw-context-text">{esc(text)}</div></div>')
 
 
 def _source_line(p: Passage) -> str:
@@ -225,30 +275,119 @@ def banner(text: str) -> str:
     return f'<div class="evaw-banner" role="alert">{esc(text).replace("`", "")}</div>'
 
 
+def _documents(passages: Sequence[Passage]) -> list[list[Passage]]:
+    """Passages grouped by document, in outline order."""
+    docs: dict[str, list[Passage]] = {}
+    for p in passages:
+        docs.setdefault(p.doc_id, []).append(p)
+    return list(docs.values())
+
+
 def outline_tree(passages: Sequence[Passage]) -> str:
+    """The Browse tab: every passage, grouped by document under its title."""
     if not passages:
         return placeholder(NO_INDEX)
     out = ['<nav class="evaw-tree" aria-label="Document outline">']
-    doc = None
-    for p in passages:
-        if p.doc_id != doc:
-            if doc is not None:
-                out.append("</ul>")
-            doc = p.doc_id
-            out.append(f'<h4 class="evaw-doc">{esc(p.title or p.doc_id)}</h4><ul>')
-        level = max(0, min(int(p.level), 4))
-        out.append(f'<li class="evaw-lvl-{level}">'
-                   f'<button type="button" class="evaw-node" data-evaw-ref="{esc(p.uid)}">'
-                   f'<span class="evaw-pid">{esc(p.passage_id)}</span> {esc(p.label)}'
-                   "</button></li>")
-    out.append("</ul></nav>")
+    for doc in _documents(passages):
+        first = doc[0]
+        out.append(f'<section class="evaw-doc" aria-label="{esc(first.title or first.doc_id)}">'
+                   f'<h2 class="evaw-doc-title">{esc(first.title or first.doc_id)}</h2><ul>')
+        for p in doc:
+            level = max(0, min(int(p.level), 4))
+            out.append(f'<li class="evaw-lvl-{level}">'
+                       f'<button type="button" class="evaw-node" data-evaw-ref="{esc(p.uid)}">'
+                       f'<span class="evaw-pid">{esc(p.passage_id)}</span> {esc(p.label)}'
+                       "</button></li>")
+        out.append("</ul></section>")
+    out.append("</nav>")
     return "".join(out)
+
+
+def _sections(doc: Sequence[Passage]) -> list[tuple[str, list[Passage]]]:
+    """A document's sections (by ``section``, in order), each named by its breadcrumb."""
+    secs: dict[str, list[Passage]] = {}
+    for p in doc:
+        secs.setdefault(p.section, []).append(p)
+    out = []
+    for ps in secs.values():
+        crumb = ps[0].breadcrumb
+        name = crumb[-1] if len(crumb) > 1 else ""
+        out.append((name, ps))
+    return out
+
+
+def scope_panel(passages: Sequence[Passage]) -> str:
+    """What can be asked, at a glance: each document, its sections, and their top-level
+    passages (entry points, strategy areas) as links into the outline."""
+    if not passages:
+        return placeholder(NO_INDEX)
+    docs = _documents(passages)
+    n = len(docs)
+    summary = f"What the guidance covers ({n} document{'s' if n != 1 else ''})"
+    out = [f'<details class="evaw-scope" open><summary>{esc(summary)}</summary>'
+           '<nav class="evaw-scope-nav" aria-label="What the guidance covers">']
+    for doc in docs:
+        first = doc[0]
+        title = first.title or first.doc_id
+        out.append(f'<section class="evaw-scope-doc" aria-label="{esc(title)}">'
+                   f'<h2 class="evaw-scope-title">{esc(title)}</h2>')
+        for name, ps in _sections(doc):
+            top = min(p.level for p in ps)
+            heads = [p for p in ps if p.level == top]
+            children = [p for p in ps if p.level == top + 1]
+            if name:  # the section's name opens its first passage (an introduction)
+                out.append(f'<h3 class="evaw-scope-sec">{_ref_button(heads[0], "evaw-node", text=name)}'
+                           "</h3>")
+                items = children or heads[1:]
+            else:
+                items = [p for p in ps if p.level <= top + 1]
+            if items:
+                lis = "".join(f"<li>{_ref_button(p, 'evaw-node')}</li>" for p in items[:SCOPE_ITEMS])
+                more = len(items) - SCOPE_ITEMS
+                if more > 0:
+                    lis += f'<li class="evaw-more">… and {more} more in the Browse tab</li>'
+                out.append(f"<ul>{lis}</ul>")
+        out.append("</section>")
+    out.append("</nav></details>")
+    return "".join(out)
+
+
+def eval_report_markdown(text: str) -> str:
+    """The evaluation report with each table in its own labelled, keyboard-scrollable box:
+    wide tables scroll sideways instead of wrapping ids and numbers a character a line,
+    and the long case table scrolls inside the page instead of growing it."""
+    out: list[str] = []
+    heading = ""
+    lines = text.split("\n")
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        if line.startswith("#"):
+            heading = line.lstrip("#").strip()
+        if not line.startswith("|"):
+            out.append(line)
+            i += 1
+            continue
+        j = i
+        while j < len(lines) and lines[j].startswith("|"):
+            j += 1
+        cls = "evaw-table evaw-table-cases" if heading.lower().startswith("cases") else "evaw-table"
+        # the Markdown sanitizer keeps title (not aria-label): it names the region
+        out += ["", f'<div class="{cls}" role="region" tabindex="0" title="{esc(heading or "Table")}">',
+                "", *lines[i:j], "", "</div>", ""]
+        i = j
+    return "\n".join(out)
 
 
 # -- Markdown exports --------------------------------------------------------------
 
 def latest_markdown(d: dict[str, Any]) -> str:
     return f"**Q:** {d['question']}\n\n" + answer_markdown(d) + "\n"
+
+
+def briefs_json(turns: Sequence[dict[str, Any]]) -> str:
+    """Each answer of the conversation as a brief, for the per-answer copy action."""
+    return json.dumps([answer_brief(d) for d in turns], ensure_ascii=False)
 
 
 def conversation_markdown(turns: Sequence[dict[str, Any]]) -> str:
@@ -259,6 +398,8 @@ def conversation_markdown(turns: Sequence[dict[str, Any]]) -> str:
         if d.get("notice"):
             out += [f"> {d['notice']}", ""]
         out += [d["answer"], ""]
+        if gaps_line(d):
+            out += [gaps_line(d), ""]
         if d.get("abstained") and d.get("suggestions"):
             out += ["The guidance covers topics such as: " + "; ".join(d["suggestions"]) + ".", ""]
         if d.get("citations"):

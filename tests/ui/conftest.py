@@ -38,15 +38,35 @@ def start_server(assistant: Any, settings: Any = None) -> Server:
     return Server(url=url, port=port, app=app)
 
 
-@pytest.fixture(scope="session")
-def ui_data_dir(guidance_data_dir: Path) -> Path:
-    """The session's one real index of the guidance (built in tests/conftest.py)."""
-    return guidance_data_dir
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
 @pytest.fixture(scope="session")
-def server(assistant: Any) -> Iterator[Server]:
-    srv = start_server(assistant)
+def ui_data_dir(guidance_data_dir: Path, tmp_path_factory: pytest.TempPathFactory,
+                embedders: Any) -> Path:
+    """A two-document index: the guidance (its vectors reused from the session's index)
+    and a small made-up document (tests/ui/fixtures), so scope, Browse and citations are
+    exercised with more than one document."""
+    from ingest.pipeline import ingest
+    from ingest.settings import Settings
+    from tests.conftest import CORPUS
+
+    data = tmp_path_factory.mktemp("ui-index") / "data"
+    shutil.copytree(guidance_data_dir, data)
+    ingest([CORPUS, FIXTURES], Settings.load(data_dir=data), embedders=embedders, progress=False)
+    return data
+
+
+@pytest.fixture(scope="session")
+def ui_assistant(ui_data_dir: Path) -> Any:
+    from assistant import Assistant
+
+    return Assistant.open(ui_data_dir)
+
+
+@pytest.fixture(scope="session")
+def server(ui_assistant: Any) -> Iterator[Server]:
+    srv = start_server(ui_assistant)
     yield srv
     srv.app.close()
 
@@ -93,3 +113,13 @@ def save_screenshot(page: Any, tmp_path: Path, name: str) -> Path:
 @pytest.fixture
 def shoot(tmp_path: Path) -> Any:
     return lambda page, name: save_screenshot(page, tmp_path, name)
+
+
+def axe_serious(page: Any) -> list[str]:
+    """axe-core's serious and critical violations on the page, one line each."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    found = Axe().run(page).response["violations"]
+    return [f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes'][:3]]} "
+            f"{v['nodes'][0].get('failureSummary', '')[:200]}"
+            for v in found if v.get("impact") in ("serious", "critical")]
