@@ -77,6 +77,7 @@ _TIME = re.compile(
 )
 # after a wh-word, an auxiliary means the wh-word is a pronoun ("what *does* it say"), not
 # a determiner of the thing asked for ("what *opening hours*")
+_CONJ = frozenset({"and", "or", "nor", "y", "o", "e", "et", "ou", "ni"})
 _AUX = frozenset("""
 do does did is are was were be been should can could would will must may might has have had
 s re es son est sont fait font doit doivent puede pueden debe deben hace hacen
@@ -102,7 +103,7 @@ _EXISTENCE = re.compile(
 )
 # "what is the standard sanction …?": the noun phrase after the copula
 _COPULA = re.compile(
-    r"\b(?:what|which|cual|cuál|quel|quelle)\s+(?:is|are|was|were|es|son|est|sont)\s+"
+    r"\b(?:what|which|cual|cuál|quel|quelle)(?:'s|’s|\s+(?:is|are|was|were|es|son|est|sont))\s+"
     r"(?:(?:the|a|an|el|la|los|las|le|les|un|une)\s+)?(?P<np>[^?.,;:!]+)",
     re.IGNORECASE,
 )
@@ -114,7 +115,8 @@ _HAS_QUANTITY = re.compile(
 )
 _HAS_TIME = re.compile(
     r"\b(?:within|after|before|during|until|by)\s+(?:\d|the (?:first|end)|one|two|three|a (?:day|week|"
-    r"month|year))|\b\d+\s*(?:hours?|days?|weeks?|months?|years?)\b|\bimmediately\b",
+    r"month|year))|\b(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|twelve|several|a few)"
+    r"(?:\s+(?:to|or)\s+\w+)?\s*(?:hours?|days?|weeks?|months?|years?)\b|\bimmediately\b",
     re.IGNORECASE,
 )
 _CITATION_PAREN = re.compile(r"\([^()]*\b(?:1[89]|20)\d\d[^()]*\)")
@@ -168,10 +170,19 @@ def find_focus(question: str) -> Focus:
             add(np_, "about")
     for name in _names(q):
         add(name, "number" if name[0].isdigit() else "name")
+    main = _main_question(q)
     answer_type: AnswerType = (
-        "quantity" if _QUANTITY.search(q) else "time" if _TIME.search(q)
-        else "evidence" if _EVIDENCE.search(q) else "")
+        "quantity" if _QUANTITY.search(main) else "time" if _TIME.search(main)
+        else "evidence" if _EVIDENCE.search(main) else "")
     return Focus(tuple(aspects), answer_type)
+
+
+def _main_question(q: str) -> str:
+    """The sentence that asks: the last one ending in "?" (or the last sentence). Text
+    before it sets the scene ("our logbooks can't tell us how many …")."""
+    sentences = [x for x in re.split(r"(?<=[.?!])\s+", q.strip()) if x.strip()]
+    asked = [x for x in sentences if x.rstrip().endswith("?")]
+    return (asked or sentences or [q])[-1]
 
 
 def _noun_phrase(text: str, allow_verbs: bool = False) -> str:
@@ -180,22 +191,29 @@ def _noun_phrase(text: str, allow_verbs: bool = False) -> str:
     nouns and the determiners before it dropped."""
     words = _WORD.findall(text)
     out: list[str] = []
-    for w in words[:8]:
+    end = 0  # index of the word after the phrase
+    for i, w in enumerate(words[:8]):
         f = fold(w).strip("'’")
         if f in ("of", "de", "del", "des", "du") and out:
             out.append(w)  # "percentage of women", "number of officers"
+            end = i + 1
             continue
         if f in STOPWORDS or f in STOPWORDS_OTHER:
             if out:
                 break
             continue
         out.append(w)
+        end = i + 1
         if not allow_verbs and len(out) >= 4:
             break
     while out and fold(out[-1]) in ("of", "de", "del", "des", "du"):
         out.pop()
     if len(out) == 1 and fold(out[0]).endswith("ed") and len(words) <= 2:
         return ""  # "what happened?": a verb, not a noun phrase
+    after = fold(words[end]) if len(words) > end else ""
+    if not allow_verbs and len(out) == 1 and after and after not in _AUX and after not in _CONJ and (
+            after in STOPWORDS or after in STOPWORDS_OTHER):
+        return ""  # "what *gets* in their way": a verb, followed by its object, not an auxiliary
     kept = [w for w in out if fold(w).strip("'’") not in LIGHT_NOUNS]
     if not kept or all(fold(w) in ("of", "de", "del", "des", "du") for w in kept):
         return ""
