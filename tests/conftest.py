@@ -33,6 +33,20 @@ def guidance_data_dir(tmp_path_factory: pytest.TempPathFactory, embedders) -> Pa
     return data
 
 
+MODULE_PAGES = ROOT / "eval" / "corpora" / "module"
+
+
+@pytest.fixture(scope="session")
+def module_data_dir(tmp_path_factory: pytest.TempPathFactory, embedders) -> Path:  # type: ignore[no-untyped-def]
+    """The guidance with the nine test pages of the module beside it (issue 13)."""
+    from ingest.pipeline import ingest
+    from ingest.settings import Settings
+
+    data = tmp_path_factory.mktemp("module-index")
+    ingest([CORPUS, MODULE_PAGES], Settings.load(data_dir=data), embedders=embedders, progress=False)
+    return data
+
+
 @pytest.fixture(scope="session")
 def assistant(guidance_data_dir: Path):  # type: ignore[no-untyped-def]
     from assistant import Assistant

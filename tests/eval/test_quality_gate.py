@@ -12,6 +12,7 @@ import pytest
 from assistant import Assistant
 from assistant.conversation import CitationFinder
 from eval import load_cases, run_eval
+from eval.dataset import resolve_gold_quotes
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[2]
@@ -48,9 +49,17 @@ def _extra(name: str, rows: list[dict[str, Any]], assistant: Assistant) -> dict[
     return out
 
 
+@pytest.fixture(scope="module")
+def module_assistant(module_data_dir: Path) -> Assistant:
+    return Assistant.open(module_data_dir)
+
+
 @pytest.mark.parametrize("set_name", sorted(GATE))
-def test_set_meets_quality_thresholds(assistant: Assistant, tmp_path: Path, set_name: str) -> None:
-    cases = load_cases(ROOT / "eval" / "sets" / set_name)
+def test_set_meets_quality_thresholds(request: pytest.FixtureRequest, tmp_path: Path, set_name: str) -> None:
+    """``NAME@module``: the set asked of the guidance with the module's test pages beside it."""
+    file_name, _, index = set_name.partition("@")
+    assistant: Assistant = request.getfixturevalue("module_assistant" if index == "module" else "assistant")
+    cases = resolve_gold_quotes(load_cases(ROOT / "eval" / "sets" / file_name), assistant.outline())
     summary = run_eval(cases, lambda q, h: assistant.ask(q, h).to_dict(),  # type: ignore[arg-type]
                        tmp_path, name="gate", progress=False)
     rows = _rows(tmp_path / "results.jsonl")
