@@ -21,7 +21,8 @@ from eval.runner import run_eval
 
 SETS = Path(__file__).parent / "sets"
 COLUMNS = ("hit@1", "hit@3", "citation_precision", "citation_recall", "citation_support", "honest",
-           "spurious_gaps", "abstention_recall", "wrong_abstention_rate", "followup_correct", "docs_all_cited")
+           "spurious_gaps", "abstention_recall", "wrong_abstention_rate", "followup_correct",
+           "docs_all_cited")
 RUNS = (("core.jsonl", ""), ("heldout.jsonl", ""), ("fresh.jsonl", ""), ("nearmiss.jsonl", ""),
         ("conversations.jsonl", ""), ("module.jsonl", "module"), ("core.jsonl", "module"))
 
@@ -54,7 +55,8 @@ def main() -> None:
         for split, agg in [("all", s["overall"]), *s["by_split"].items()]:
             if split != "all" and len(s["by_split"]) == 1:
                 continue
-            print(f"| {label} | {split} | {agg['n']} | " + " | ".join(_fmt(agg.get(c)) for c in COLUMNS) + " |")
+            cells = " | ".join(_fmt(agg.get(c)) for c in COLUMNS)
+            print(f"| {label} | {split} | {agg['n']} | {cells} |")
 
 
 if __name__ == "__main__":
