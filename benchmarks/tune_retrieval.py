@@ -14,7 +14,6 @@ from collections import defaultdict
 from pathlib import Path
 
 from assistant import Assistant
-from assistant.followup import resolve
 from assistant.retrieve import FusionConfig, HybridRetriever
 from ingest.embed import MINILM_NAME
 
@@ -51,8 +50,8 @@ def main() -> None:
             r._embedders = a.retriever._embedders  # share loaded models
             stats: dict[str, list[tuple[int, int, float]]] = defaultdict(list)
             for c in cases:
-                query, hq = resolve(c["question"], c.get("history", []))
-                ids = [h.passage.passage_id for h in r.search(query, history_query=hq).hits]
+                query = a.resolver(c["question"], c.get("history", [])).query
+                ids = [h.passage.passage_id for h in r.search(query).hits]
                 ranks = [ids.index(g) for g in c["gold"] if g in ids]
                 best = min(ranks) if ranks else 99
                 row = (int(best == 0), int(best < 3), 1.0 / (best + 1) if ranks else 0.0)
