@@ -314,7 +314,9 @@ def _build(plan: dict[str, Any], old: Generation | None, embs: list[Embedder],
         publish(data_dir, gen_path, url)
         published = True
     except BaseException:
-        if not published:
+        # discard only what never went live: publish() may fail after the swap (pruning)
+        live = current(data_dir)
+        if not published and (live is None or live.name != gen_path.name):
             discard(gen_path, url)  # its server collections too; else the next prune does it
         raise
     old_docs = plan["old_docs"]
