@@ -260,10 +260,11 @@ def _build(plan: dict[str, Any], old: Generation | None, embs: list[Embedder],
     data_dir = settings.data_dir
     url = settings.chroma_url
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
-    gen_path = new_generation_dir(data_dir, stamp, url)
-    steps.reached("generation-created")
+    gen_path = data_dir / "generations" / stamp
     published = False
     try:
+        new_generation_dir(data_dir, stamp, url)
+        steps.reached("generation-created")
         old_passages = {p.uid: p for p in old.passages()} if old else {}
         old_vectors = _old_vectors(old, plan, embs, url) if old else {}
         rows: list[tuple[Passage, list[np.ndarray]]] = []
@@ -316,7 +317,7 @@ def _build(plan: dict[str, Any], old: Generation | None, embs: list[Embedder],
     except BaseException:
         # discard only what never went live: publish() may fail after the swap (pruning)
         live = current(data_dir)
-        if not published and (live is None or live.name != gen_path.name):
+        if not published and gen_path.exists() and (live is None or live.name != gen_path.name):
             discard(gen_path, url)  # its server collections too; else the next prune does it
         raise
     old_docs = plan["old_docs"]
