@@ -148,11 +148,18 @@ def test_api_refusals_are_one_line_without_traceback(guarded: Any,
 
 
 def test_lone_surrogates_over_the_api_get_an_answer(guarded: Any) -> None:
-    """A JSON "\\ud800" escape in the question or history used to return {"error": null}."""
-    from gradio_client import Client
-
-    client = Client(guarded.url, verbose=False)
-    d = client.predict("what is a one stop shop \ud800?", json.dumps(
-        [{"role": "user", "content": "hello \udcff"}, {"role": "assistant", "content": "hi"}]),
-        api_name="/ask")
-    assert d["citations"] and "\ufffd" in d["question"]
+    """JSON "\\ud800" escapes in the question or history used to return {"error": null}."""
+    history = json.dumps([{"role": "user", "content": "hello \udcff"},
+                          {"role": "assistant", "content": "hi"}])
+    body = json.dumps({"data": ["what is a one stop shop \ud800?", history]}).encode()  # ASCII escapes
+    status, data = _post(guarded.port, "/gradio_api/call/ask", body, {"Content-Type": "application/json"})
+    assert status == 200, data
+    conn = http.client.HTTPConnection("127.0.0.1", guarded.port, timeout=60)
+    try:
+        conn.request("GET", f"/gradio_api/call/ask/{data['event_id']}")
+        stream = conn.getresponse().read().decode()
+    finally:
+        conn.close()
+    assert "event: complete" in stream, stream[-500:]
+    payload = json.loads(stream.split("event: complete", 1)[1].split("data:", 1)[1].splitlines()[0])
+    assert payload[0]["citations"] and "\ufffd" in payload[0]["question"]
