@@ -13,10 +13,12 @@ HOME is a fresh temporary directory; afterwards nothing telemetry-like may be in
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import textwrap
@@ -128,7 +130,27 @@ def network_calls(log: Path) -> tuple[list[str], list[str]]:
 
 
 def traced(argv: list[str], log: Path) -> list[str]:
-    return [STRACE, "-f", "-qq", "-e", "trace=connect,sendto,sendmsg", "-o", str(log), *argv]
+    return [STRACE, "-f", "-qq", "-e", "trace=connect,sendto,sendmsg,sendmmsg", "-o", str(log), *argv]
+
+
+def stop_traced(proc: subprocess.Popen) -> None:  # type: ignore[type-arg]
+    """SIGTERM the traced program (strace itself does not pass the signal on), then wait."""
+    children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children")
+    try:
+        pids = [int(x) for x in children.read_text().split()]
+    except OSError:
+        pids = []
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGTERM)
+    try:
+        proc.wait(60)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        for pid in pids:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        proc.wait(30)
 
 
 def _grep(root: Path, needle: bytes) -> list[str]:
@@ -214,8 +236,7 @@ def test_no_outbound_connections_and_no_questions_on_disk(index_copy: Path, tmp_
             assert d["citations"]
         time.sleep(5)  # onnxruntime's telemetry used to flush within seconds of a question
     finally:
-        srv.terminate()  # strace passes SIGTERM on and exits with the server
-        srv.wait(60)
+        stop_traced(srv)
 
     for log_file in logs:
         outbound, dns = network_calls(log_file)
