@@ -25,7 +25,7 @@ from ingest.embed import (
     export_onnx,
     onnx_dir_for,
 )
-from ingest.errors import IndexMissingError, IngestError
+from ingest.errors import IndexMissingError, IngestError, StoreUnavailableError
 from ingest.model import DocumentMeta, ParsedDocument, Passage
 from ingest.parse_outline import parse_outline
 from ingest.sentences import sentence_spans
@@ -38,6 +38,7 @@ from ingest.store import (
     discard,
     http_client,
     ingest_lock,
+    is_connection_error,
     new_generation_dir,
     parse_chroma_url,
     previous,
@@ -225,10 +226,17 @@ def _usable(old: Generation | None, settings: Settings) -> Generation | None:
         return None
     try:
         m = old.manifest()
-        old.passages()
+        n = len(old.passages())
         for e in m["embedders"]:
-            old.collection(e["collection"], settings.chroma_url)
+            if old.collection(e["collection"], settings.chroma_url).count() != n:
+                return None  # vectors missing: rebuild, do not report "up to date"
     except IndexMissingError:  # IndexDamagedError included
+        return None
+    except StoreUnavailableError:
+        raise
+    except Exception as e:  # Chroma failing to read its own files is damage too
+        if settings.chroma_url and is_connection_error(e):
+            raise
         return None
     return old
 
