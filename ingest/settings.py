@@ -75,6 +75,9 @@ TELEMETRY_OFF = {
     "ORT_DISABLE_TELEMETRY": "1",
     # the cross-tool convention (huggingface_hub, gradio and others honour it)
     "DO_NOT_TRACK": "1",
+    # LangChain's LangSmith tracing (the LangChain retriever / LLM wrappers)
+    "LANGCHAIN_TRACING_V2": "false",
+    "LANGSMITH_TRACING": "false",
     # OpenTelemetry exporters some libraries bring along: none, whatever is configured
     "OTEL_SDK_DISABLED": "true",
     "OTEL_TRACES_EXPORTER": "none",
