@@ -461,6 +461,7 @@ def _query_model_intact(target: Path) -> bool:
     """Cheap check for the unchanged-input path: the files have the sizes recorded when
     the model was last validated (a truncated or replaced file differs)."""
     try:
+        json.loads((target / "check.json").read_text())
         recorded = json.loads((target / QUERY_MODEL_FILES).read_text())
         return bool(recorded == _model_files(target))
     except (OSError, ValueError):
