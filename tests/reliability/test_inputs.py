@@ -100,6 +100,7 @@ def data(index_copy: Path) -> Path:
     return index_copy
 
 
+@pytest.mark.slow  # a CLI process
 def test_invalid_utf8_and_surrogates_in_questions_and_history(data: Path, tmp_path: Path) -> None:
     q = b"what is a one stop shop \xff".decode("utf-8", "surrogateescape")
     out = subprocess.run([sys.executable, "-m", "ui.cli", "ask", q, "--json", "--data-dir", str(data)],
@@ -114,6 +115,7 @@ def test_invalid_utf8_and_surrogates_in_questions_and_history(data: Path, tmp_pa
     assert out2.returncode == 0 and "Traceback" not in out2.stderr, out2.stderr[-800:]
 
 
+@pytest.mark.slow  # a CLI process
 @pytest.mark.parametrize("kind", ["directory", "nested", "huge", "not-utf8"])
 def test_bad_history_files_are_one_line(kind: str, data: Path, tmp_path: Path) -> None:
     hist = tmp_path / "h.json"
@@ -132,6 +134,7 @@ def test_bad_history_files_are_one_line(kind: str, data: Path, tmp_path: Path) -
         assert "history limit" in out.stderr
 
 
+@pytest.mark.slow  # a CLI process
 def test_chat_save_to_a_missing_directory_fails_at_start(data: Path) -> None:
     out = cli("chat", "--save", "/nonexistent-evaw/dir/x.json", "--data-dir", str(data),
               input=f"{QUESTION}\n\n")
@@ -140,6 +143,7 @@ def test_chat_save_to_a_missing_directory_fails_at_start(data: Path) -> None:
     assert "Traceback" not in out.stderr
 
 
+@pytest.mark.slow  # a CLI process
 def test_chat_saves_after_every_answer_and_survives_bad_bytes(data: Path, tmp_path: Path) -> None:
     save = tmp_path / "t.json"
     proc = subprocess.run([sys.executable, "-m", "ui.cli", "chat", "--save", str(save),

@@ -14,6 +14,8 @@ import pytest
 from ingest.settings import TELEMETRY_OFF
 from tests.reliability.conftest import ROOT
 
+pytestmark = pytest.mark.slow  # a fresh interpreter per entry point
+
 PROBE = """
 import sys
 {imports}

@@ -16,6 +16,8 @@ import pytest
 
 from ui.server_guard import DEFAULT_MAX_REQUEST_BYTES
 
+pytestmark = pytest.mark.slow  # starts a real server
+
 MARKER = b"zqxupload5521"
 
 
