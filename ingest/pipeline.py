@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import shutil
@@ -465,7 +466,12 @@ def _query_model_intact(target: Path) -> bool:
         recorded = json.loads((target / QUERY_MODEL_FILES).read_text())
         return bool(recorded == _model_files(target))
     except (OSError, ValueError):
-        return _query_model_ok(target, None) if (target / "check.json").is_file() else False
+        pass
+    if not (target / "check.json").is_file() or not _query_model_ok(target, None):
+        return False
+    with contextlib.suppress(OSError):  # validated once: record the sizes for next time
+        (target / QUERY_MODEL_FILES).write_text(json.dumps(_model_files(target)))
+    return True
 
 
 def _export_query_model(embs: list[Embedder], data_dir: Path, revalidate: bool = False) -> float | None:
