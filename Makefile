@@ -8,7 +8,7 @@ STAMP := $(VENV)/.stamp-install
 # pip on this machine warns about every extra index it cannot use; keep the log readable
 QUIET_PIP := grep -v -e 'is ignored: it is neither' || true
 
-.PHONY: setup index run test test-fast lint browser bench clean
+.PHONY: setup index run test test-fast lint browser strace bench clean
 
 setup: $(STAMP)
 
@@ -33,7 +33,14 @@ browser:
 	  else sudo apt-get update -qq && sudo apt-get install -y -qq chromium >/dev/null; fi; \
 	fi
 
-test: setup browser
+# Debian's strace: the privacy test watches native code's network calls with it
+strace:
+	@if ! command -v strace >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq strace >/dev/null; \
+	  else sudo apt-get update -qq && sudo apt-get install -y -qq strace >/dev/null; fi; \
+	fi
+
+test: setup browser strace
 	$(BIN)/pytest -q
 
 test-fast: setup

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -9,8 +10,8 @@ from typing import Any
 import numpy as np
 
 from assistant.model import DocumentInfo
-from ingest.embed import collection_name
-from ingest.errors import IndexMissingError, StoreUnavailableError
+from ingest.embed import MINILM_NAME, E5Embedder, collection_name
+from ingest.errors import IndexMissingError, StoreUnavailableError, UnknownDocumentError
 from ingest.model import Passage
 from ingest.store import (
     STORE_HTTP,
@@ -22,10 +23,15 @@ from ingest.store import (
 )
 from ingest.windows import parent_ranking
 
+KNOWN_EMBEDDERS = (MINILM_NAME, E5Embedder.name)
+
 
 class UnknownPassageError(KeyError):
     def __str__(self) -> str:
         return str(self.args[0])
+
+
+__all__ = ["IndexView", "UnknownDocumentError", "UnknownPassageError"]
 
 
 class GuardedCollection:
@@ -74,6 +80,10 @@ class IndexView:
         self.manifest: dict[str, Any] = self.generation.manifest()
         self.passages: list[Passage] = self.generation.passages()
         store = self.generation.store()
+        unknown = [e.get("name") for e in self.manifest["embedders"]
+                   if not isinstance(e, dict) or e.get("name") not in KNOWN_EMBEDDERS]
+        if unknown:
+            raise self.generation.damaged(f"manifest.json names an unknown embedder {unknown[0]!r}")
         self.store_url = self.generation.server_url(chroma_url) if store["store"] == STORE_HTTP else ""
         if self.store_url:
             http_client(self.store_url, ping=True)  # unreachable: fail now, with the URL
@@ -85,6 +95,10 @@ class IndexView:
             self._by_short.setdefault(p.passage_id, []).append(p)
         self._collections: dict[str, Any] = {}
         self._record_counts: dict[str, int] = {}
+        # Opening a collection (and its first query, which loads the HNSW index) once, by
+        # one thread: several first questions at once used to race inside chromadb and
+        # report a false "index is damaged".
+        self._open_lock = threading.Lock()
         self._children: dict[str, list[Passage]] = {}
         for p in self.passages:
             if p.parent_id:
@@ -180,6 +194,10 @@ class IndexView:
         return np.vstack(blocks).astype(np.float32), np.asarray(owners, dtype=np.int64)
 
     def doc_text(self, doc_id: str) -> str:
+        """The text of a document of this index; UnknownDocumentError for any other id
+        (ids are looked up in the manifest, never used as paths)."""
+        if not isinstance(doc_id, str) or doc_id not in self.manifest["documents"]:
+            raise UnknownDocumentError(f"no document {doc_id!r} in the index; see `evaw-guide outline`")
         return self.generation.doc_text(doc_id)
 
     @cached_property
@@ -203,7 +221,15 @@ class IndexView:
     def collection(self, embedder_name: str) -> Any:
         """The Chroma collection for an embedder, resolved once per view (opening the
         client per query costs more than the query)."""
-        if embedder_name not in self._collections:
-            col = self.generation.collection(collection_name(embedder_name), self.store_url)
-            self._collections[embedder_name] = GuardedCollection(col, self.generation, self.store_url)
+        if embedder_name in self._collections:
+            return self._collections[embedder_name]
+        with self._open_lock:
+            if embedder_name not in self._collections:
+                col = self.generation.collection(collection_name(embedder_name), self.store_url)
+                guarded = GuardedCollection(col, self.generation, self.store_url)
+                n = guarded.count()  # loads the collection now, under the lock
+                if n != len(self.passages):
+                    raise self.generation.damaged(
+                        f"collection {guarded.name} holds {n} vectors for {len(self.passages)} passages")
+                self._collections[embedder_name] = guarded
         return self._collections[embedder_name]

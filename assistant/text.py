@@ -34,8 +34,14 @@ aussi tambien también peut peuvent puede pueden doit doivent debe deben
 """.split())
 
 
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
 def clean_question(text: str) -> str:
-    """Strip control characters (keeping newlines as spaces) and collapse whitespace."""
+    """Strip control characters (keeping newlines as spaces) and collapse whitespace.
+    Lone surrogates (invalid UTF-8 from a terminal, JSON escapes like "\\ud800") become
+    U+FFFD: they cannot be encoded, and used to crash printing and the JSON API."""
+    text = _SURROGATE.sub("\ufffd", text)
     text = _CONTROL.sub("", text.replace("\r", " ").replace("\n", " ").replace("\t", " "))
     return re.sub(r"\s+", " ", text).strip()
 

@@ -189,7 +189,13 @@ def query_embedder(data_dir: Path) -> Embedder:
     """The fast ONNX embedder when ingest exported it, else sentence-transformers."""
     d = onnx_dir_for(data_dir)
     if (d / "check.json").is_file():
-        return OnnxEmbedder(d)
+        try:
+            return OnnxEmbedder(d)
+        except Exception as e:  # truncated model.onnx, bad tokenizer.json: one line, exit 3
+            from ingest.errors import IndexDamagedError
+
+            raise IndexDamagedError(f"the query model in {d} is damaged ({type(e).__name__}); "
+                                    "run evaw-guide ingest --rebuild") from None
     return SentenceTransformerEmbedder()
 
 

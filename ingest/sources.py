@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,18 +35,29 @@ class SourceText:
     meta: DocumentMeta
 
 
-def discover(paths: list[Path]) -> list[Path]:
-    """Expand directories into their supported documents; check explicit files exist."""
+def discover(paths: list[Path], notes: list[str] | None = None) -> list[Path]:
+    """Expand directories into their supported documents; check explicit files exist.
+
+    Symbolic links inside a folder are skipped, each with a line in ``notes``: a link
+    could pull any file of the machine (``passwd.txt -> /etc/passwd``) into an index
+    that the CLI and web UI then serve. A file named explicitly on the command line is the
+    operator's own choice and is read even when it is a link."""
     found: list[Path] = []
     for p in paths:
         if not p.exists():
             raise IngestError(f"{p}: no such file or directory")
         if p.is_dir():
-            docs = sorted(
-                f for f in p.iterdir()
-                if f.is_file() and f.suffix.lower() in SUPPORTED_SUFFIXES
-                and not f.name.endswith(SIDECAR_SUFFIX)
-            )
+            docs = []
+            for f in sorted(p.iterdir()):
+                if f.suffix.lower() not in SUPPORTED_SUFFIXES or f.name.endswith(SIDECAR_SUFFIX):
+                    continue
+                if f.is_symlink():
+                    if notes is not None:
+                        notes.append(f"{f}: skipped, a symbolic link (links inside a folder are "
+                                     "not followed; name the file itself to ingest it)")
+                    continue
+                if f.is_file():
+                    docs.append(f)
             found.extend(docs)
         elif p.suffix.lower() not in SUPPORTED_SUFFIXES:
             raise IngestError(
@@ -100,7 +113,7 @@ def _sha256(raw: bytes, meta: DocumentMeta) -> str:
 
 
 def _decode_text(path: Path, raw: bytes) -> str:
-    if b"\x00" in raw[:8192]:
+    if b"\x00" in raw:  # anywhere, not only in the first block: text never holds NUL
         raise IngestError(f"{path}: looks like a binary file (NUL bytes), not text")
     try:
         text = raw.decode("utf-8")
@@ -137,6 +150,8 @@ def load_meta(path: Path, text: str) -> DocumentMeta:
     """Sidecar metadata if present, else a title from the first heading or file name."""
     side = sidecar_path(path)
     data: dict = {}
+    if side.is_symlink() and side.resolve().parent != path.resolve().parent:
+        raise IngestError(f"{side}: the metadata file is a link out of its folder; copy it instead")
     if side.is_file():
         try:
             data = json.loads(side.read_text(encoding="utf-8"))
@@ -144,9 +159,10 @@ def load_meta(path: Path, text: str) -> DocumentMeta:
             raise IngestError(f"{side}: invalid metadata JSON ({e})") from None
         if not isinstance(data, dict):
             raise IngestError(f"{side}: metadata must be a JSON object")
-    title = str(data.get("title") or guess_title(text) or path.stem.replace("-", " "))
+    doc_id = safe_doc_id(path.stem)
+    title = str(data.get("title") or guess_title(text) or doc_id.replace("-", " "))
     return DocumentMeta(
-        doc_id=path.stem,
+        doc_id=doc_id,
         title=title,
         source_url=str(data.get("source_url") or path.resolve().as_uri()),
         last_edited=str(data.get("last_edited") or ""),
@@ -155,3 +171,18 @@ def load_meta(path: Path, text: str) -> DocumentMeta:
         notes=tuple(str(n) for n in data.get("notes", [])),
         structure=dict(data.get("structure") or {}),
     )
+
+
+def safe_doc_id(stem: str) -> str:
+    """The document id for a file name: line breaks and control characters become spaces,
+    invisible format characters (bidi overrides such as U+202E, zero-width) are dropped,
+    so an id prints as what it is and is safe as a file name in the index."""
+    out = []
+    for c in unicodedata.normalize("NFC", stem):
+        cat = unicodedata.category(c)
+        if cat in ("Cc", "Zl", "Zp", "Zs"):
+            out.append(" ")
+        elif cat[0] != "C" and c not in "/\\":
+            out.append(c)
+    cleaned = re.sub(r" +", " ", "".join(out)).strip(" ")
+    return cleaned if cleaned not in ("", ".", "..") else "document"

@@ -2,6 +2,7 @@
 
     DATA_DIR/
       CURRENT                  name of the live generation (replaced atomically)
+      PREVIOUS                 the generation CURRENT replaced (kept for readers holding it)
       generations/<gen>/
         manifest.json          documents, content hashes, embedder
         passages.jsonl         every passage (for lexical search, outline, show)
@@ -17,24 +18,34 @@ pruning a generation deletes its server collections too. Everything else stays l
 
 A reader resolves CURRENT once and keeps using that generation; ingest writes a new
 generation completely, then replaces CURRENT, so a failed or killed ingest leaves the
-previous generation serving.
+previous generation serving. Pruning keeps exactly CURRENT and PREVIOUS: a generation that
+was completed but never published (ingest killed before the swap) is a leftover like any
+other, never mistaken for the previous one.
 """
 
 from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import json
 import os
 import shutil
 import threading
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from ingest.errors import IndexDamagedError, IndexMissingError, StoreUnavailableError
+from ingest import steps
+from ingest.errors import (
+    IndexDamagedError,
+    IndexMissingError,
+    StoreUnavailableError,
+    UnknownDocumentError,
+)
 from ingest.model import Passage
 
 COLLECTION = "passages"
@@ -46,6 +57,10 @@ REBUILD_HINT = "run evaw-guide ingest --rebuild"
 
 _http_clients: dict[str, Any] = {}
 _http_lock = threading.Lock()
+# chromadb's client cache (SharedSystemClient) is not safe when several threads create a
+# client for the same path at once: the losers get a ValueError, which used to surface as
+# a false "index is damaged" for the first questions after start. One lock per process.
+_local_lock = threading.RLock()
 
 
 def chroma_settings() -> Any:
@@ -57,7 +72,8 @@ def chroma_settings() -> Any:
 def chroma_client(path: Path) -> Any:
     import chromadb
 
-    return chromadb.PersistentClient(path=str(path), settings=chroma_settings())
+    with _local_lock:
+        return chromadb.PersistentClient(path=str(path), settings=chroma_settings())
 
 
 def parse_chroma_url(url: str) -> tuple[str, int, bool]:
@@ -161,15 +177,42 @@ class Generation:
             raise self.damaged("manifest.json cannot be read", e) from None
 
     def passages(self) -> list[Passage]:
+        """Every passage, checked against the manifest (its checksum when recorded, and
+        the passage counts), so an emptied or shortened file is damage, not a smaller index."""
+        m = self.manifest()
         try:
-            with open(self.path / "passages.jsonl", encoding="utf-8") as f:
-                return [Passage.from_dict(json.loads(line)) for line in f if line.strip()]
+            raw = (self.path / "passages.jsonl").read_bytes()
+            out = [Passage.from_dict(json.loads(line)) for line in raw.decode("utf-8").splitlines()
+                   if line.strip()]
         except (OSError, ValueError, KeyError, TypeError) as e:
             raise self.damaged("passages.jsonl cannot be read", e) from None
+        want = m.get("files", {}).get("passages.jsonl") if isinstance(m.get("files"), dict) else None
+        if want and hashlib.sha256(raw).hexdigest() != want:
+            raise self.damaged("passages.jsonl does not match its checksum in manifest.json")
+        expected = m.get("passages")
+        if isinstance(expected, int) and len(out) != expected:
+            raise self.damaged(f"passages.jsonl holds {len(out)} passages, the manifest {expected}")
+        per_doc: dict[str, int] = {}
+        for p in out:
+            per_doc[p.doc_id] = per_doc.get(p.doc_id, 0) + 1
+        for doc_id, info in m["documents"].items():
+            n = info.get("passages") if isinstance(info, dict) else None
+            if isinstance(n, int) and per_doc.get(doc_id, 0) != n:
+                raise self.damaged(f"passages.jsonl holds {per_doc.get(doc_id, 0)} passages of "
+                                   f"{doc_id}, the manifest {n}")
+        return out
 
     def doc_text(self, doc_id: str) -> str:
+        """The text of a document *of this index*: the id is looked up in the manifest,
+        never joined into a path as given (no '../../outside')."""
+        if not isinstance(doc_id, str) or doc_id not in self.manifest()["documents"] \
+                or not is_safe_doc_id(doc_id):
+            raise UnknownDocumentError(f"no document {doc_id!r} in the index")
+        path = self.path / "docs" / f"{doc_id}.txt"
         try:
-            return (self.path / "docs" / f"{doc_id}.txt").read_text(encoding="utf-8")
+            if path.is_symlink() or path.resolve().parent != (self.path / "docs").resolve():
+                raise self.damaged(f"docs/{doc_id}.txt is not a file of the index")
+            return path.read_text(encoding="utf-8")
         except (OSError, ValueError) as e:
             raise self.damaged(f"docs/{doc_id}.txt cannot be read", e) from None
 
@@ -214,7 +257,8 @@ class Generation:
         if not (self.chroma_path / "chroma.sqlite3").is_file():
             raise self.damaged("its chroma/ directory is missing")
         try:
-            return chroma_client(self.chroma_path).get_collection(name, embedding_function=None)
+            with _local_lock:
+                return chroma_client(self.chroma_path).get_collection(name, embedding_function=None)
         except Exception as e:
             raise self.damaged(f"collection {name} cannot be opened", e) from None
 
@@ -237,16 +281,39 @@ class Generation:
             raise
 
 
-def current(data_dir: Path) -> Generation | None:
-    pointer = data_dir / "CURRENT"
+def is_safe_doc_id(doc_id: str) -> bool:
+    """A document id usable as a file name inside docs/ and sentences/: no path
+    separators, no '..', no control, format (bidi) or line-separator characters."""
+    return bool(doc_id) and doc_id not in (".", "..") and "/" not in doc_id \
+        and "\\" not in doc_id and not any(
+            unicodedata.category(c)[0] in "CZ" and c != " " for c in doc_id)
+
+
+def _pointer(data_dir: Path, name: str) -> str | None:
     try:
-        name = pointer.read_text().strip()
+        value = (data_dir / name).read_text().strip()
     except (OSError, UnicodeDecodeError):
         return None
-    if not name or "/" in name or name in (".", ".."):
+    if not value or "/" in value or value in (".", ".."):
+        return None
+    return value
+
+
+def current(data_dir: Path) -> Generation | None:
+    name = _pointer(data_dir, "CURRENT")
+    if name is None:
         return None
     gen = Generation(data_dir / "generations" / name)
     return gen if gen.manifest_path.is_file() else None
+
+
+def previous(data_dir: Path) -> Generation | None:
+    """The generation the live one replaced (None before the second publish)."""
+    name = _pointer(data_dir, "PREVIOUS")
+    if name is None:
+        return None
+    gen = Generation(data_dir / "generations" / name)
+    return gen if gen.path.is_dir() else None
 
 
 def require_current(data_dir: Path) -> Generation:
@@ -304,34 +371,61 @@ def discard(gen_path: Path, chroma_url: str = "") -> bool:
     return True
 
 
+def _write_pointer(data_dir: Path, name: str, value: str) -> None:
+    tmp = data_dir / f"{name}.tmp"
+    tmp.write_text(value + "\n")
+    with open(tmp, "rb") as f:
+        os.fsync(f.fileno())
+    os.replace(tmp, data_dir / name)
+    _fsync_dir(data_dir)
+
+
 def publish(data_dir: Path, gen_path: Path, chroma_url: str = "") -> None:
-    """Atomically make ``gen_path`` the live generation, then prune old ones."""
+    """Atomically make ``gen_path`` the live generation, then prune old ones. PREVIOUS is
+    recorded first: killed between the two, PREVIOUS and CURRENT name the same (live)
+    generation, and nothing is lost."""
     _fsync_tree(gen_path)
+    steps.reached("synced")
+    live = current(data_dir)
+    if live is not None and live.name != gen_path.name:
+        _write_pointer(data_dir, "PREVIOUS", live.name)
+    steps.reached("previous-recorded")
     tmp = data_dir / "CURRENT.tmp"
     tmp.write_text(gen_path.name + "\n")
     with open(tmp, "rb") as f:
         os.fsync(f.fileno())
+    steps.reached("pointer-written")
     os.replace(tmp, data_dir / "CURRENT")
     _fsync_dir(data_dir)
+    steps.reached("published")
     prune(data_dir, chroma_url)
+    steps.reached("pruned")
 
 
 def prune(data_dir: Path, chroma_url: str = "") -> None:
-    """Remove generations that are neither live nor the previous one (and leftovers of
-    ingests that were killed before they could publish), with their server collections.
-    ``chroma_url`` is the configured server (else each generation's recorded one)."""
+    """Remove every generation except the live one and the one it replaced (PREVIOUS),
+    with their server collections: leftovers of killed ingests go, including one that was
+    complete but never published. Runs under the ingest lock, so no generation is being
+    built meanwhile. ``chroma_url`` is the configured server (else each generation's
+    recorded one). Without a live generation nothing is removed (a damaged CURRENT must
+    not cost the data that could repair it)."""
     live = current(data_dir)
     root = data_dir / "generations"
-    if not root.is_dir():
+    if not root.is_dir() or live is None:
         return
     gens = sorted((p for p in root.iterdir() if p.is_dir()), key=lambda p: p.name)
-    complete = [p for p in gens if (p / "COMPLETE").is_file()]
-    keep = {p.name for p in complete[-KEEP_GENERATIONS:]}
-    if live is not None:
-        keep.add(live.name)
+    keep = {live.name}
+    prev = previous(data_dir)
+    if prev is not None:
+        keep.add(prev.name)
+    else:  # a data directory from before PREVIOUS existed: the newest complete older one
+        older = [p for p in gens if p.name < live.name and (p / "COMPLETE").is_file()]
+        keep.update(p.name for p in older[-(KEEP_GENERATIONS - 1):])
     for p in gens:
         if p.name not in keep:
             discard(p, chroma_url)
+    for leftover in (data_dir / "CURRENT.tmp", data_dir / "PREVIOUS.tmp"):
+        leftover.unlink(missing_ok=True)
 
 
 @contextlib.contextmanager

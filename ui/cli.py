@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,6 +25,7 @@ Llm = Annotated[str | None, typer.Option(
 EXIT_BAD_INPUT = 2
 EXIT_NO_INDEX = 3
 EXIT_STORE_UNAVAILABLE = 4
+DEBUG_ENV = "EVAW_DEBUG"  # set to 1 to see the traceback behind a one-line error
 
 
 def _settings(data_dir: Path | None, **kw: Any) -> Any:
@@ -90,10 +92,20 @@ def ingest(
         _fail(str(e), EXIT_BAD_INPUT)
     except StoreUnavailableError as e:
         _fail(str(e), EXIT_STORE_UNAVAILABLE)
+    except OSError as e:  # disk full, read-only or vanished directory, ...
+        _fail(f"could not write the index ({_one_line(e)}); the previous index is unchanged. "
+              "Free some space (or fix the directory) and run the ingest again", 1)
     except RuntimeError as e:
-        _fail(str(e), 1)
+        _fail(_one_line(e), 1)
+    except Exception as e:  # a library failing mid-way (e.g. "database or disk is full")
+        if os.environ.get(DEBUG_ENV):
+            raise
+        _fail(f"ingest failed ({type(e).__name__}: {_one_line(e)}); the previous index is "
+              f"unchanged (set {DEBUG_ENV}=1 for the traceback)", 1)
     for w in r.warnings:
         typer.echo(f"warning: {w}", err=True)
+    if r.repaired:
+        typer.echo(f"Repaired: {', '.join(r.repaired)}")
     if not r.changed and not rebuild and r.embedded == 0:
         typer.echo(f"Index up to date: {r.documents} document(s), {r.passages} passages "
                    f"({settings.data_dir}).")
@@ -128,15 +140,34 @@ def show(passage_id: str, data_dir: DataDir = None, chroma_url: ChromaUrl = None
         _fail(str(e), EXIT_BAD_INPUT)
 
 
-def _load_history(path: Path | None) -> list[dict[str, str]]:
+def _one_line(e: BaseException) -> str:
+    if isinstance(e, OSError) and e.strerror:
+        return f"{e.strerror}: {e.filename}" if e.filename else e.strerror
+    text = str(e).strip()
+    return text.splitlines()[0] if text else type(e).__name__
+
+
+def _load_history(path: Path | None, max_bytes: int = 1_000_000) -> list[dict[str, str]]:
+    """A JSON list of turns; anything else (a directory, a huge or deeply nested file,
+    invalid UTF-8) is one line and exit 2, read no further than the size limit."""
     if path is None:
         return []
     try:
+        if path.is_dir():
+            _fail(f"{path}: is a directory, not a history file", EXIT_BAD_INPUT)
+        size = path.stat().st_size
+        if size > max_bytes:
+            _fail(f"{path}: {size:,} bytes is over the {max_bytes:,}-byte history limit "
+                  "(EVAW_MAX_HISTORY_BYTES)", EXIT_BAD_INPUT)
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         _fail(f"{path}: no such history file", EXIT_BAD_INPUT)
     except (ValueError, UnicodeDecodeError) as e:
-        _fail(f"{path}: not valid JSON ({e})", EXIT_BAD_INPUT)
+        _fail(f"{path}: not valid JSON ({_one_line(e)})", EXIT_BAD_INPUT)
+    except RecursionError:
+        _fail(f"{path}: JSON nested too deeply for a history file", EXIT_BAD_INPUT)
+    except OSError as e:
+        _fail(f"{path}: cannot read the history file ({_one_line(e)})", EXIT_BAD_INPUT)
     if not isinstance(data, list):
         _fail(f"{path}: history must be a JSON list of {{role, content}} turns", EXIT_BAD_INPUT)
     return data
@@ -164,7 +195,7 @@ def ask(
 
     if fmt not in FORMATS:
         _fail(f"unknown format '{fmt}' ({' | '.join(FORMATS)})", EXIT_BAD_INPUT)
-    turns = _load_history(history)
+    turns = _load_history(history, _settings(data_dir).max_history_bytes)
     a = _assistant(data_dir, chroma_url=chroma_url, llm=llm)
     with _store_errors():
         try:
@@ -183,22 +214,28 @@ def ask(
 
 
 def _print_answer(d: dict[str, Any]) -> None:
+    """Corpus text is printed verbatim: no rich markup, no ``:emoji:`` codes (a passage
+    holding ":warning:" must be quoted as written), styles applied as Text styles."""
     from rich.console import Console
-    from rich.markup import escape
+    from rich.text import Text
+
+    con = Console(highlight=False, emoji=False, markup=False)
+
+    def out(text: str, style: str = "") -> None:
+        con.print(Text(text, style=style), markup=False, emoji=False, highlight=False)
 
     from ui.render import gaps_line, suggestions_line
 
-    con = Console(highlight=False)
     if d["notice"]:
-        con.print(f"[bold yellow]{escape(d['notice'])}[/]\n")
-    con.print(escape(d["answer"]))
+        out(d["notice"] + "\n", "bold yellow")
+    out(d["answer"])
     for line in (gaps_line(d), suggestions_line(d)):
         if line:
-            con.print("\n" + escape(line))
+            out("\n" + line)
     for c in d["citations"]:
-        con.print(f"\n[bold][{c['marker']}] {escape(c['label'])}[/]")
-        con.print(f"    “{escape(' '.join(c['quote'].split()))}”")
-        con.print(f"    [dim]{escape(c['source_url'])}[/]")
+        out(f"\n[{c['marker']}] {c['label']}", "bold")
+        out(f"    “{' '.join(c['quote'].split())}”")
+        out(f"    {c['source_url']}", "dim")
 
 
 def _stream_answer(a: Any, question: str, history: list[dict[str, str]]) -> Any:
@@ -228,6 +265,8 @@ def chat(
     from ingest.errors import IndexMissingError, StoreUnavailableError
     from ui.render import answer_brief
 
+    if save is not None:  # fail now, not after the conversation
+        _write_transcript(save, [])
     a = _assistant(data_dir, chroma_url=chroma_url, llm=llm)
     history: list[dict[str, str]] = []
     last: dict[str, Any] | None = None
@@ -238,6 +277,9 @@ def chat(
             q = input("\n> ")
         except (EOFError, KeyboardInterrupt):
             break
+        except UnicodeDecodeError:
+            typer.echo("error: that line is not valid UTF-8; type it again", err=True)
+            continue
         if not q.strip():
             break
         if q.strip() == "/clear":
@@ -256,10 +298,27 @@ def chat(
             continue
         last = ans.to_dict()
         _print_answer(last)
-        history += [{"role": "user", "content": q}, {"role": "assistant", "content": ans.answer}]
+        history += [{"role": "user", "content": ans.question},
+                    {"role": "assistant", "content": ans.answer}]
+        if save is not None:  # after every answer: a crash or kill loses nothing
+            _write_transcript(save, history)
     if save is not None:
-        save.write_text(json.dumps(history, ensure_ascii=False, indent=2), encoding="utf-8")
         typer.echo(f"Conversation saved to {save}")
+
+
+def _write_transcript(path: Path, history: list[dict[str, str]]) -> None:
+    """Write (atomically) the conversation; a directory that is missing or not writable is
+    one line and exit 2."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        if path.is_dir():
+            raise IsADirectoryError(21, "Is a directory", str(path))
+        tmp.write_text(json.dumps(history, ensure_ascii=False, indent=2), encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError as e:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        _fail(f"--save {path}: cannot write the transcript ({_one_line(e)})", EXIT_BAD_INPUT)
 
 
 def _copy_brief(brief: str) -> None:

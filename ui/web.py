@@ -28,6 +28,7 @@ from ingest.errors import IndexMissingError, StoreUnavailableError
 from ingest.settings import Settings
 from ui import web_render as R
 from ui.render import answer_brief
+from ui.server_guard import app_kwargs, rejected
 
 EXAMPLES = [
     "Would recruiting more women officers help?",
@@ -448,11 +449,11 @@ def build_app(assistant: Assistant | None, settings: Settings | None = None) -> 
     def run_set(set_name: str, progress: gr.Progress = gr.Progress(track_tqdm=True)) -> str:  # noqa: B008
         sets = bundled_sets()
         if set_name not in sets:  # only the bundled sets: no paths from the browser
-            raise gr.Error(f"Unknown evaluation set: {set_name!r}")
+            raise rejected(f"Unknown evaluation set: {set_name!r}")
         try:
             a = backend.get()
         except STORE_ERRORS as e:
-            raise gr.Error(store_message(e)) from None
+            raise rejected(store_message(e)) from None
         out = new_run_dir(backend.settings.data_dir, Path(set_name).stem)  # type: ignore[union-attr]
         run_eval(load_cases(sets[set_name]), lambda q, h: a.ask(q, h).to_dict(), out,  # type: ignore[arg-type]
                  name=Path(set_name).stem, progress=True,
@@ -465,15 +466,15 @@ def build_app(assistant: Assistant | None, settings: Settings | None = None) -> 
         try:
             history = json.loads(raw)
         except json.JSONDecodeError as e:
-            raise gr.Error(f"history_json is not valid JSON: {e.msg}") from None
+            raise rejected(f"history_json is not valid JSON: {e.msg}") from None
         if not isinstance(history, list):
-            raise gr.Error("history_json must be a JSON list of {role, content} turns")
+            raise rejected("history_json must be a JSON list of {role, content} turns")
         try:
             return backend.get().ask(question or "", history).to_dict()
         except QuestionError as e:
-            raise gr.Error(f"Bad question: {e}") from None
+            raise rejected(f"Bad question: {e}") from None
         except STORE_ERRORS as e:
-            raise gr.Error(store_message(e)) from None
+            raise rejected(store_message(e)) from None
 
     # -- layout --------------------------------------------------------------------
     with gr.Blocks(title="EVAW guide — cited answers", analytics_enabled=False) as app:
@@ -612,6 +613,7 @@ def launch(app: gr.Blocks, host: str = "127.0.0.1", port: int = 7860, *,
         prevent_thread_lock=prevent_thread_lock, quiet=True, show_error=False,
         theme=THEME, css=CSS, footer_links=["api"], run_history=False,
         enable_monitoring=False, mcp_server=False, pwa=False, ssr_mode=False,
+        app_kwargs=app_kwargs(),  # ui/server_guard.py: no uploads, bodies capped unread
     )
 
 
