@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from assistant.answerer import AnswerRequest, Composition, Part
+from assistant.focus import find_focus, has_evidence, has_quantity, has_time
 from assistant.model import Citation
 from assistant.retrieve import Hit, HybridRetriever
 from assistant.text import tokens
@@ -130,6 +131,8 @@ class ExtractiveAnswerer:
             spans = sentence_spans(p.text)
             vecs = self._vectors(p, spans)
         qterms = set(tokens(question))
+        wants = find_focus(question).answer_type
+        typed = {"quantity": has_quantity, "time": has_time, "evidence": has_evidence}.get(wants)
         out = []
         for i, (s, e) in enumerate(spans):
             words = len(p.text[s:e].split())
@@ -143,6 +146,8 @@ class ExtractiveAnswerer:
             lex = len(qterms & sterms) / len(qterms) if qterms else 0.0
             dense = float(vecs[i] @ qvec) if qvec is not None else 0.0
             score = 0.65 * dense + 0.35 * lex + (0.05 if i == 0 else 0.0)
+            if typed is not None and typed(p.text[s:e]):
+                score += 0.15  # asked for a figure/time/finding: the sentence that gives one
             s2, e2 = _trim(p.text, s, e, qterms)
             out.append(Quote(p, s2, e2, score, trimmed=e2 < e))
         return out

@@ -21,7 +21,7 @@ from ingest.store import (
     require_current,
     unavailable,
 )
-from ingest.windows import parent_ranking
+from ingest.windows import parent_ranking, windowed
 
 KNOWN_EMBEDDERS = (MINILM_NAME, E5Embedder.name)
 
@@ -212,6 +212,11 @@ class IndexView:
         extra = max(0, self._record_counts[embedder_name] - len(self.passages))
         return max(1, min(wanted + extra, self._record_counts[embedder_name]))
 
+    @cached_property
+    def _window_count(self) -> int:
+        """Sentence windows of long paragraphs stored beside the passages (ingest/windows.py)."""
+        return len(windowed(self.passages))
+
     @staticmethod
     def passage_ranking(ids: list[str], distances: list[float]) -> list[tuple[str, float]]:
         """A Chroma result as (passage uid, similarity), one per passage: a window's hit
@@ -228,8 +233,10 @@ class IndexView:
                 col = self.generation.collection(collection_name(embedder_name), self.store_url)
                 guarded = GuardedCollection(col, self.generation, self.store_url)
                 n = guarded.count()  # loads the collection now, under the lock
-                if n != len(self.passages):
+                expected = len(self.passages) + self._window_count
+                if n != expected:
                     raise self.generation.damaged(
-                        f"collection {guarded.name} holds {n} vectors for {len(self.passages)} passages")
+                        f"collection {guarded.name} holds {n} vectors for {expected} records")
+                self._record_counts[embedder_name] = n
                 self._collections[embedder_name] = guarded
         return self._collections[embedder_name]

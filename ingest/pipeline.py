@@ -47,7 +47,7 @@ from ingest.store import (
     publish,
     store_record,
 )
-from ingest.windows import window_rows
+from ingest.windows import window_rows, windowed
 
 PROGRESS_MIN_DOCS = 5  # show a progress bar when more documents than this are embedded
 
@@ -225,7 +225,8 @@ def _usable(old: Generation | None, settings: Settings) -> Generation | None:
         return None
     try:
         m = old.manifest()
-        n = len(old.passages())
+        passages = old.passages()
+        n = len(passages) + len(windowed(passages))  # sentence windows are records too
         for e in m["embedders"]:
             if old.collection(e["collection"], settings.chroma_url).count() != n:
                 return None  # vectors missing: rebuild, do not report "up to date"
