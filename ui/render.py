@@ -54,7 +54,10 @@ def outline_lines(passages: list[Passage], documents: list[Any] | None = None) -
 
 
 def gaps_line(d: dict[str, Any]) -> str:
-    """"The guidance does not address: …" for an answer with ``gaps``, else ""."""
+    """"The guidance does not address: …" for an answer with ``gaps``, else "" (a refusal
+    already names what is missing in its own sentence)."""
+    if d.get("abstained"):
+        return ""
     gaps = [oneline(g).rstrip(" .;") for g in d.get("gaps") or ()]
     gaps = [g for g in gaps if g]
     return f"{NOT_ADDRESSED} {'; '.join(gaps)}." if gaps else ""

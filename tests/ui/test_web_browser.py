@@ -234,6 +234,11 @@ def test_conversation_label_does_not_cover_the_scrolled_chat(page: Any) -> None:
     for i, q in enumerate(["What is a one stop shop?", "Would recruiting more women officers help?",
                            "What are the four main strategy areas?"], 1):
         _ask(page, q, i)
+    # Gradio's progress overlay is there while the last answer is still pending (a loaded
+    # machine): wait for it to go, then look for anything else on top of the text
+    page.wait_for_function("() => !document.querySelector("
+                           "'#evaw-chat [data-testid=status-tracker]:not(.hide), #evaw-chat .wrap.translucent:not(.hide)')",
+                           timeout=30_000)
     scrolls, covering = page.evaluate(OVERLAP_JS)
     assert scrolls, "the conversation should be long enough to scroll"
     assert covering == []
@@ -310,7 +315,7 @@ def test_refusal_suggestions_are_passage_links(page: Any) -> None:
     pg = page
     _ask(pg, "What is the capital of France?", 1)
     bot = pg.locator(BOT).first
-    assert "does not cover" in bot.inner_text()
+    assert "The guidance does not" in bot.inner_text()
     links = bot.locator("a.evaw-suggest")
     assert 1 <= links.count() <= 3
     label = links.first.inner_text().strip()
