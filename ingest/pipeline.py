@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sys
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -12,14 +13,13 @@ from typing import Any
 
 import numpy as np
 
+from ingest import lexical, sentence_matrix
 from ingest.embed import (
     MINILM_NAME,
     Embedder,
-    SentenceTransformerEmbedder,
     collection_name,
     default_embedders,
-    export_onnx,
-    onnx_dir_for,
+    prepare_for_ingest,
 )
 from ingest.errors import IndexMissingError
 from ingest.model import ParsedDocument, Passage
@@ -41,7 +41,8 @@ from ingest.store import (
     store_record,
 )
 
-PROGRESS_MIN_DOCS = 5  # show a progress bar when more documents than this are embedded
+PROGRESS_MIN_PASSAGES = 100  # show a progress bar (on a terminal) past this many passages
+EMBED_CHUNK = 256  # passages per embedding call: batches span documents, the bar moves often
 
 
 @dataclass
@@ -171,6 +172,7 @@ def _build(plan: dict[str, Any], old: Generation | None, embs: list[Embedder],
     gen_path = new_generation_dir(data_dir, stamp, url)
     published = False
     try:
+        diff = prepare_for_ingest(embs, data_dir)  # ONNX MiniLM: exported once, then no torch
         old_passages = {p.uid: p for p in old.passages()} if old else {}
         old_vectors = _old_vectors(old, plan, embs, url) if old else {}
         rows: list[tuple[Passage, list[np.ndarray]]] = []
@@ -183,7 +185,7 @@ def _build(plan: dict[str, Any], old: Generation | None, embs: list[Embedder],
             docs_meta[doc_id] = info
         for d in plan["reuse"]:
             rows += [(p, old_vectors[p.uid]) for p in d.passages]
-        embedded = _embed_docs(plan["to_embed"], embs, progress, rows)
+        embedded, sentences = _embed_docs(plan["to_embed"], embs, progress, rows)
         for d in plan["parsed"]:
             (gen_path / "docs" / f"{d.meta.doc_id}.txt").write_text(d.text, encoding="utf-8")
             docs_meta[d.meta.doc_id] = {
@@ -196,9 +198,9 @@ def _build(plan: dict[str, Any], old: Generation | None, embs: list[Embedder],
         for i, emb in enumerate(embs):
             store_names[emb.name] = _write_chroma(gen_path, collection_name(emb.name),
                                                   [(p, v[i]) for p, v in rows], url)
-        _write_sentence_vectors(gen_path, old, plan, embs)
+        _write_sentence_vectors(gen_path, old, plan, embs, sentences)
         _write_passages(gen_path, [p for p, _ in rows])
-        diff = _export_query_model(embs, data_dir)
+        _write_query_indexes(gen_path, [p for p, _ in rows])
         manifest = {
             "generation": gen_path.name, "created": datetime.now(UTC).isoformat(),
             "embedders": [{"name": e.name, "dim": e.dim, "collection": collection_name(e.name),
@@ -241,18 +243,51 @@ def _old_vectors(old: Generation, plan: dict[str, Any], embs: list[Embedder],
 
 
 def _embed_docs(docs: list[ParsedDocument], embs: list[Embedder], progress: bool,
-                rows: list[tuple[Passage, list[np.ndarray]]]) -> int:
-    """Embed each document's passages (with their parent context) and append to rows."""
+                rows: list[tuple[Passage, list[np.ndarray]]]) -> tuple[int, dict[str, Any]]:
+    """Embed the passages (with their parent context) of every document to embed, and with
+    MiniLM their sentences, in batches that span documents; append to rows. Returns the
+    passage count and each document's sentence records (uids, starts, ends, vectors)."""
     from tqdm import tqdm
 
-    bar = tqdm(docs, desc="Embedding", unit="doc", disable=not progress or len(docs) <= PROGRESS_MIN_DOCS)
-    n = 0
-    for d in bar:
-        texts = [p.embed_text() for p in d.passages]
-        per_emb = [e.embed_documents(texts) for e in embs]
-        rows += [(p, [v[i] for v in per_emb]) for i, p in enumerate(d.passages)]
-        n += len(d.passages)
-    return n
+    passages = [p for d in docs for p in d.passages]
+    minilm = next((e for e in embs if e.name == MINILM_NAME), None)
+    parts: dict[str, tuple[list[str], list[int], list[int], list[np.ndarray]]] = {}
+    # disable=None: tqdm stays quiet when stderr is not a terminal
+    with tqdm(total=len(passages), desc="Embedding", unit="passage", file=sys.stderr,
+              disable=None if progress and len(passages) > PROGRESS_MIN_PASSAGES else True,
+              smoothing=0.1) as bar:
+        for i in range(0, len(passages), EMBED_CHUNK):
+            chunk = passages[i:i + EMBED_CHUNK]
+            texts = [p.embed_text() for p in chunk]
+            per_emb = [e.embed_documents(texts) for e in embs]
+            rows += [(p, [v[k] for v in per_emb]) for k, p in enumerate(chunk)]
+            if minilm is not None:
+                _embed_sentences(chunk, minilm, parts)
+            bar.update(len(chunk))
+    sentences = {doc_id: (uids, starts, ends, np.vstack(vecs))
+                 for doc_id, (uids, starts, ends, vecs) in parts.items()}
+    return len(passages), sentences
+
+
+def _embed_sentences(chunk: list[Passage], emb: Embedder,
+                     parts: dict[str, tuple[list[str], list[int], list[int], list[np.ndarray]]]) -> None:
+    """MiniLM vectors of the sentences of ``chunk``, filed by document."""
+    owners: list[str] = []
+    texts: list[str] = []
+    for p in chunk:
+        uids, starts, ends, _ = parts.setdefault(p.doc_id, ([], [], [], []))
+        for s, e in sentence_spans(p.text):
+            uids.append(p.uid)
+            starts.append(s)
+            ends.append(e)
+            texts.append(p.text[s:e])
+            owners.append(p.doc_id)
+    vectors = emb.embed_documents(texts)
+    at = 0
+    for doc_id in dict.fromkeys(owners):  # documents in chunk order, sentences contiguous
+        n = owners.count(doc_id)
+        parts[doc_id][3].append(vectors[at:at + n])
+        at += n
 
 
 def _write_chroma(gen_path: Path, name: str, rows: list[tuple[Passage, np.ndarray]],
@@ -282,12 +317,13 @@ def _chroma_meta(p: Passage) -> dict[str, str | int]:
 
 
 def _write_sentence_vectors(gen_path: Path, old: Generation | None, plan: dict[str, Any],
-                            embs: list[Embedder]) -> None:
+                            embs: list[Embedder], computed: dict[str, Any] | None = None) -> None:
     """MiniLM vectors of every sentence, so answering never embeds passage text: carried
-    over for unchanged documents, computed for the rest."""
+    over for unchanged documents, ``computed`` (by _embed_docs) or computed here for the rest."""
     emb = next((e for e in embs if e.name == MINILM_NAME), None)
     if emb is None:
         return
+    computed = computed or {}
     out = gen_path / "sentences"
     out.mkdir()
     changed = {d.meta.doc_id: d for d in plan["to_embed"]}
@@ -302,15 +338,19 @@ def _write_sentence_vectors(gen_path: Path, old: Generation | None, plan: dict[s
     for doc_id, d in changed.items():
         if d is None:
             continue
-        uids, starts, ends, texts = [], [], [], []
-        for p in d.passages:
-            for s, e in sentence_spans(p.text):
-                uids.append(p.uid)
-                starts.append(s)
-                ends.append(e)
-                texts.append(p.text[s:e])
+        if doc_id in computed:
+            uids, starts, ends, vectors = computed[doc_id]
+        else:
+            uids, starts, ends, texts = [], [], [], []
+            for p in d.passages:
+                for s, e in sentence_spans(p.text):
+                    uids.append(p.uid)
+                    starts.append(s)
+                    ends.append(e)
+                    texts.append(p.text[s:e])
+            vectors = emb.embed_documents(texts)
         np.savez(out / f"{doc_id}.npz", uids=np.array(uids), starts=np.array(starts),
-                 ends=np.array(ends), vectors=emb.embed_documents(texts))
+                 ends=np.array(ends), vectors=vectors)
 
 
 def _write_passages(gen_path: Path, passages: list[Passage]) -> None:
@@ -319,6 +359,8 @@ def _write_passages(gen_path: Path, passages: list[Passage]) -> None:
             f.write(json.dumps(p.to_dict(), ensure_ascii=False) + "\n")
 
 
-def _export_query_model(embs: list[Embedder], data_dir: Path) -> float | None:
-    st = next((e for e in embs if isinstance(e, SentenceTransformerEmbedder)), None)
-    return None if st is None else export_onnx(st, onnx_dir_for(data_dir))
+def _write_query_indexes(gen_path: Path, passages: list[Passage]) -> None:
+    """What questions read, prepared here so a reader loads instead of rebuilding: the BM25
+    inverted index and the memory-mappable sentence matrix (rows follow passages.jsonl)."""
+    lexical.save(lexical.build([p.embed_text() for p in passages]), gen_path)
+    sentence_matrix.write(gen_path, passages)
