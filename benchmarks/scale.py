@@ -10,7 +10,8 @@ a whole cold process. The machine may be shared: each row carries the 1-minute l
 and CPU seconds, and the ratios compare rows of the same run.
 
     .venv/bin/python -m benchmarks.scale [--sizes 1000,5000,10000] [--queries 40]
-        [--cold-runs 3] [--before DIR] [--no-naive] [--workdir DIR] [--out FILE.json]
+        [--cold-runs 3] [--before DIR [--before-sizes 1000]] [--no-naive] [--workdir DIR]
+        [--out FILE.json]
 
 ``--before DIR``: a checkout or ``git archive`` of an older commit, measured the same way.
 """
@@ -224,6 +225,7 @@ def main() -> None:
     ap.add_argument("--cold-runs", type=int, default=3)
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--before", type=Path, default=None, help="an older source tree to measure too")
+    ap.add_argument("--before-sizes", default=None, help="measure --before only at these sizes")
     ap.add_argument("--no-naive", action="store_true", help="skip the naive LangChain pipeline")
     ap.add_argument("--workdir", type=Path, default=None, help="keep the indexes here")
     ap.add_argument("--out", type=Path, default=None, help="also write the rows as JSON")
@@ -253,7 +255,9 @@ def main() -> None:
         qfile = work / "questions.json"
         questions = make_questions(corpus, a.queries + 1, a.seed)
         qfile.write_text(json.dumps(questions))
-        runs: list[tuple[str, Path | None]] = [*trees, *([] if a.no_naive else [("naive", None)])]
+        before_here = a.before_sizes is None or str(size) in a.before_sizes.split(",")
+        runs: list[tuple[str, Path | None]] = [t for t in trees if t[0] != "before" or before_here]
+        runs += [] if a.no_naive else [("naive", None)]
         for label, src in runs:
             load = os.getloadavg()[0]
             t = time.perf_counter()
