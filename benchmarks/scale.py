@@ -88,14 +88,16 @@ def run_one(corpus: Path, data: Path, questions: list[str]) -> dict[str, Any]:
     a = Assistant(settings)
     open_s = time.perf_counter() - t1
     a.ask(questions[0])  # warm-up: the first question loads the query models
-    ask_ms, ret_ms, abstained = [], [], 0
+    ask_ms, ret_ms, ret_cpu, ask_cpu, abstained = [], [], [], [], 0
     for q in questions[1:]:
-        t = time.perf_counter()
+        c, t = _cpu_s(), time.perf_counter()
         a.retrieve(q)
         ret_ms.append((time.perf_counter() - t) * 1000)
-        t = time.perf_counter()
+        ret_cpu.append((_cpu_s() - c) * 1000)
+        c, t = _cpu_s(), time.perf_counter()
         ans = a.ask(q)
         ask_ms.append((time.perf_counter() - t) * 1000)
+        ask_cpu.append((_cpu_s() - c) * 1000)
         abstained += ans.abstained
     return {
         "passages": report.passages, "ingest_s": ingest_s, "ingest_cpu_s": ingest_cpu,
@@ -103,6 +105,7 @@ def run_one(corpus: Path, data: Path, questions: list[str]) -> dict[str, Any]:
         "open_s": open_s, "retrieve_p50_ms": _pct(ret_ms, 0.5), "retrieve_p95_ms": _pct(ret_ms, 0.95),
         "ask_p50_ms": _pct(ask_ms, 0.5), "ask_p95_ms": _pct(ask_ms, 0.95),
         "ask_mean_ms": statistics.fmean(ask_ms), "queries": len(ask_ms), "abstained": abstained,
+        "retrieve_cpu_ms": statistics.fmean(ret_cpu), "ask_cpu_ms": statistics.fmean(ask_cpu),
         "peak_rss_ingest_mb": rss_ingest, "peak_rss_mb": _peak_mb(),
     }
 
@@ -117,16 +120,18 @@ def run_naive(corpus: Path, work: Path, questions: list[str]) -> dict[str, Any]:
     ingest_s, ingest_cpu = time.perf_counter() - t0, _cpu_s() - cpu0
     rss_ingest = _peak_mb()
     naive.ask(questions[0], [])
-    ms = []
+    ms, cpu = [], []
     for q in questions[1:]:
-        t = time.perf_counter()
+        c, t = _cpu_s(), time.perf_counter()
         naive.ask(q, [])
         ms.append((time.perf_counter() - t) * 1000)
+        cpu.append((_cpu_s() - c) * 1000)
     n = sum(len(s) for s in naive._spans.values())
     return {
         "passages": n, "chunks": naive.n_chunks, "ingest_s": ingest_s, "ingest_cpu_s": ingest_cpu,
         "passages_per_s": n / ingest_s, "retrieve_p50_ms": _pct(ms, 0.5), "retrieve_p95_ms": _pct(ms, 0.95),
         "ask_p50_ms": _pct(ms, 0.5), "ask_p95_ms": _pct(ms, 0.95), "queries": len(ms),
+        "retrieve_cpu_ms": statistics.fmean(cpu), "ask_cpu_ms": statistics.fmean(cpu),
         "index_mb": _dir_bytes(work / "naive_chroma") / 2**20,
         "peak_rss_ingest_mb": rss_ingest, "peak_rss_mb": _peak_mb(),
     }
@@ -176,7 +181,8 @@ COLUMNS = [
     ("pipeline", "pipeline", "{}"), ("passages", "passages", "{:.0f}"), ("ingest_s", "ingest s", "{:.1f}"),
     ("passages_per_s", "passages/s", "{:.1f}"), ("ingest_cpu_ms", "CPU ms/passage", "{:.1f}"),
     ("retrieve_p50_ms", "retrieve p50 ms", "{:.1f}"), ("retrieve_p95_ms", "retrieve p95 ms", "{:.1f}"),
-    ("ask_p50_ms", "ask p50 ms", "{:.1f}"), ("cold_ask_s", "cold ask s", "{:.2f}"),
+    ("retrieve_cpu_ms", "retrieve CPU ms", "{:.1f}"), ("ask_p50_ms", "ask p50 ms", "{:.1f}"),
+    ("cold_ask_s", "cold ask s", "{:.2f}"),
     ("peak_rss_ingest_mb", "ingest RSS MB", "{:.0f}"), ("index_mb", "index MB", "{:.1f}"),
     ("load", "load avg", "{:.1f}"),
 ]
@@ -203,17 +209,19 @@ def ratios(rows: list[dict[str, Any]]) -> list[str]:
             o = by.get((other, n))
             if o:
                 x = {k: r[k] / o[k] for k in ("passages_per_s", "ingest_cpu_ms", "retrieve_p95_ms",
-                                               "peak_rss_ingest_mb")}
+                                               "retrieve_cpu_ms", "peak_rss_ingest_mb")}
                 out.append(
                     f"{n} passages, evaw-guide / {other}: ingest passages/s x{x['passages_per_s']:.2f}, "
                     f"CPU per passage x{x['ingest_cpu_ms']:.2f}, retrieve p95 x{x['retrieve_p95_ms']:.2f}, "
+                    f"retrieve CPU x{x['retrieve_cpu_ms']:.2f}, "
                     f"ingest RSS x{x['peak_rss_ingest_mb']:.2f}"
                     + (f", cold ask x{r['cold_ask_s'] / o['cold_ask_s']:.2f}" if o.get("cold_ask_s") else ""))
     if len(ours) > 1:
         a, b = ours[0], ours[-1]
-        g = {k: b[k] / a[k] for k in ("retrieve_p95_ms", "ask_p50_ms", "cold_ask_s")}
+        g = {k: b[k] / a[k] for k in ("retrieve_p95_ms", "retrieve_cpu_ms", "ask_p50_ms", "cold_ask_s")}
         out.append(f"evaw-guide growth {a['passages']} -> {b['passages']} passages: retrieve p95 "
-                   f"x{g['retrieve_p95_ms']:.2f}, ask p50 x{g['ask_p50_ms']:.2f}, "
+                   f"x{g['retrieve_p95_ms']:.2f}, retrieve CPU x{g['retrieve_cpu_ms']:.2f}, "
+                   f"ask p50 x{g['ask_p50_ms']:.2f}, "
                    f"cold ask x{g['cold_ask_s']:.2f}")
     return out
 
