@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Mapping
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from assistant.model import DocumentInfo
+from ingest import sentence_matrix
 from ingest.embed import MINILM_NAME, E5Embedder, collection_name
 from ingest.errors import IndexMissingError, StoreUnavailableError, UnknownDocumentError
 from ingest.model import Passage
@@ -163,8 +165,18 @@ class IndexView:
         return (same[i - 1] if i > 0 else None, same[i + 1] if i + 1 < len(same) else None)
 
     @cached_property
-    def sentence_vectors(self) -> dict[str, tuple[list[tuple[int, int]], np.ndarray]]:
+    def _sentence_store(self) -> sentence_matrix.SentenceMatrix | None:
+        """The memory-mapped sentence matrix ingest wrote (None for older generations)."""
+        try:
+            return sentence_matrix.load(self.generation.path, len(self.passages))
+        except (OSError, ValueError) as e:
+            raise self.generation.damaged("the sentence matrix cannot be read", e) from None
+
+    @cached_property
+    def sentence_vectors(self) -> Mapping[str, tuple[list[tuple[int, int]], np.ndarray]]:
         """Per passage uid: sentence spans and their MiniLM vectors, written at ingest."""
+        if self._sentence_store is not None:
+            return sentence_matrix.SentenceVectors(self._sentence_store, [p.uid for p in self.passages])
         out: dict[str, tuple[list[tuple[int, int]], np.ndarray]] = {}
         folder = self.generation.path / "sentences"
         if not folder.is_dir():
@@ -183,6 +195,8 @@ class IndexView:
     @cached_property
     def sentence_matrix(self) -> tuple[np.ndarray, np.ndarray]:
         """All sentence vectors stacked, with the passage index each belongs to."""
+        if self._sentence_store is not None:
+            return self._sentence_store.vectors, self._sentence_store.owners
         owners, blocks = [], []
         index = {p.uid: i for i, p in enumerate(self.passages)}
         for uid, (_, vecs) in self.sentence_vectors.items():

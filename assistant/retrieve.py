@@ -10,12 +10,13 @@ from pathlib import Path
 import numpy as np
 
 from assistant.index import IndexView
-from assistant.lexical import LexicalIndex
+from assistant.lexical import LexicalIndex, top
 from assistant.text import asks_for_specifics, instruction_like
 from ingest.embed import MINILM_NAME, E5Embedder, Embedder, query_embedder
 from ingest.model import Passage
 
 DENSE_CANDIDATES = 50  # per dense channel; RRF only needs the head of each list
+BM25_CANDIDATES = 100  # head of the BM25 list given to fusion (it once took every passage)
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,12 @@ class HybridRetriever:
     def __init__(self, view: IndexView, fusion: FusionConfig | None = None) -> None:
         self.view = view
         self.fusion = fusion or FusionConfig()
-        self.lexical = LexicalIndex(view.passages)
+        self.lexical = LexicalIndex.open(view.generation.path, view.passages)
+        # uids once: Passage.uid builds an f-string per call, and the hot path must not
+        # touch every passage
+        self._uids = [p.uid for p in view.passages]
+        self._index: dict[str, int] | None = None
+        self._groups: tuple[np.ndarray, np.ndarray] | bool | None = False  # False: not yet looked
         self._embedders: dict[str, Embedder] = {}
 
     def embedder(self, name: str) -> Embedder:
@@ -80,19 +86,19 @@ class HybridRetriever:
         t = time.perf_counter()
         terms, content, known = self.lexical.query_terms(query)
         bm = self.lexical.scores(terms)
-        order = np.argsort(-bm)
-        rankings["bm25"] = [(self.view.passages[i].uid, float(bm[i])) for i in order if bm[i] > 0]
+        rankings["bm25"] = [(self._uids[i], float(bm[i])) for i in top(bm, BM25_CANDIDATES)]
         timings["bm25"] = (time.perf_counter() - t) * 1000
         if history_query:
             hv = self.embedder(MINILM_NAME).embed_query(history_query)
             rankings["history"] = self._dense(MINILM_NAME, hv)[:5]
         fused = self._fuse(rankings)
-        bm_by_uid = {self.view.passages[i].uid: float(bm[i]) for i in range(len(bm))}
-        hits = tuple(
-            Hit(self.view.by_uid[uid], s, {n: dense_best[n].get(uid, 0.0) for n in dense_best},
-                bm_by_uid.get(uid, 0.0))
-            for uid, s in fused[:limit]
-        )
+        by_uid = self.view.by_uid
+        hits = []
+        for uid, s in fused[:limit]:
+            p = by_uid[uid]
+            i = self._position(uid)
+            hits.append(Hit(p, s, {n: dense_best[n].get(uid, 0.0) for n in dense_best},
+                            float(bm[i]) if i is not None else 0.0))
         signals = {f"max_{n}": max(d.values(), default=0.0) for n, d in dense_best.items()}
         for n, d in dense_best.items():  # how far the best passage stands out of the pack
             signals[f"gap_{n}"] = signals[f"max_{n}"] - float(np.mean(list(d.values()))) if d else 0.0
@@ -101,7 +107,13 @@ class HybridRetriever:
         signals["known_ratio"] = known / content if content else 0.0
         signals["instruction_like"] = float(instruction_like(query))
         signals["asks_specifics"] = float(asks_for_specifics(query))
-        return Retrieval(query, hits, signals, vectors, timings)
+        return Retrieval(query, tuple(hits), signals, vectors, timings)
+
+    def _position(self, uid: str) -> int | None:
+        """A passage's index in ``view.passages`` (the row of its BM25 score)."""
+        if self._index is None:
+            self._index = {u: i for i, u in enumerate(self._uids)}
+        return self._index.get(uid)
 
     def _dense(self, name: str, vec: np.ndarray) -> list[tuple[str, float]]:
         col = self.view.collection(name)
@@ -116,10 +128,15 @@ class HybridRetriever:
         if not len(owners):
             return []
         sims = mat @ vec
-        best = np.full(len(self.view.passages), -1.0)
-        np.maximum.at(best, owners, sims)
-        order = np.argsort(-best)[:DENSE_CANDIDATES]
-        return [(self.view.passages[i].uid, float(best[i])) for i in order if best[i] > -1]
+        best = np.full(len(self._uids), -1.0)
+        if self._groups is False:
+            self._groups = _group_starts(owners)
+        if isinstance(self._groups, tuple):  # each passage's sentences are contiguous: one pass
+            starts, who = self._groups
+            best[who] = np.maximum.reduceat(sims, starts)
+        else:
+            np.maximum.at(best, owners, sims)
+        return [(self._uids[i], float(best[i])) for i in top(best, DENSE_CANDIDATES, above=-1.0)]
 
     def _fuse(self, rankings: dict[str, list[tuple[str, float]]]) -> list[tuple[str, float]]:
         scores: dict[str, float] = {}
@@ -127,7 +144,17 @@ class HybridRetriever:
             w = self.fusion.weights.get(channel, 1.0)
             for rank, (uid, _) in enumerate(ranked):
                 scores[uid] = scores.get(uid, 0.0) + w / (self.fusion.k + rank + 1)
-        return sorted(scores.items(), key=lambda kv: (-kv[1], self.view.by_uid[kv[0]].order))
+        by_uid = self.view.by_uid
+        return sorted(scores.items(), key=lambda kv: (-kv[1], by_uid[kv[0]].order))
+
+
+def _group_starts(owners: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """Where each passage's run of sentences starts and which passage it is, when the
+    sentences are stored grouped by passage (as ingest writes them); else None."""
+    if len(owners) and np.all(owners[1:] >= owners[:-1]):
+        starts = np.flatnonzero(np.r_[True, owners[1:] != owners[:-1]])
+        return starts, owners[starts]
+    return None
 
 
 def _make_query_embedder(name: str, data_dir: Path) -> Embedder:

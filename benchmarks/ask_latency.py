@@ -5,7 +5,8 @@
 Warm: every question of eval/sets/core.jsonl through `Assistant.ask` (default answerer)
 after one warm-up pass, and the same questions through the naive pipeline
 (RecursiveCharacterTextSplitter 1000/200 + MiniLM + Chroma, top-4). Cold: the whole
-`evaw-guide ask` process, several runs.
+`evaw-guide ask` process, several runs. The machine may be shared: the 1-minute load average
+before and after is printed with the figures, and the ratio compares runs of the same moment.
 """
 
 from __future__ import annotations
@@ -70,6 +71,7 @@ def main() -> None:
     args = ap.parse_args()
     questions = [json.loads(x)["question"] for x in (ROOT / "eval/sets/core.jsonl").read_text().splitlines()
                  if x.strip()]
+    load0 = os.getloadavg()[0]
     res = warm(args.data_dir, questions)
     print(f"warm ask over {len(questions)} questions (ms)")
     print(f"{'pipeline':18} {'median':>8} {'p95':>8} {'mean':>8}")
@@ -80,6 +82,8 @@ def main() -> None:
     c = cold(args.data_dir, args.cold_runs)
     print(f"cold `evaw-guide ask` process over {len(c)} runs (s): median {statistics.median(c):.2f}, "
           f"min {min(c):.2f}, max {max(c):.2f}")
+    print(f"load average (1 min) {load0:.1f} before, {os.getloadavg()[0]:.1f} after, "
+          f"on {os.cpu_count()} cores")
 
 
 if __name__ == "__main__":

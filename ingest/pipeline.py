@@ -6,6 +6,7 @@ import contextlib
 import hashlib
 import json
 import shutil
+import sys
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -14,17 +15,18 @@ from typing import Any
 
 import numpy as np
 
-from ingest import steps
+from ingest import lexical, sentence_matrix, steps
 from ingest.embed import (
     MINILM_NAME,
     ONNX_TOLERANCE,
     Embedder,
+    MiniLMEmbedder,
     OnnxEmbedder,
     SentenceTransformerEmbedder,
     collection_name,
     default_embedders,
-    export_onnx,
     onnx_dir_for,
+    prepare_for_ingest,
 )
 from ingest.errors import IndexMissingError, IngestError, StoreUnavailableError
 from ingest.model import DocumentMeta, ParsedDocument, Passage
@@ -49,7 +51,8 @@ from ingest.store import (
 )
 from ingest.windows import window_rows, windowed
 
-PROGRESS_MIN_DOCS = 5  # show a progress bar when more documents than this are embedded
+PROGRESS_MIN_PASSAGES = 100  # show a progress bar (on a terminal) past this many passages
+EMBED_CHUNK = 256  # passages per embedding call: batches span documents, the bar moves often
 
 
 @dataclass
@@ -273,6 +276,8 @@ def _build(plan: dict[str, Any], old: Generation | None, embs: list[Embedder],
     try:
         new_generation_dir(data_dir, stamp, url)
         steps.reached("generation-created")
+        diff = _prepare_query_model(embs, data_dir, revalidate=rebuild)  # ONNX MiniLM, then no torch
+        steps.reached("query-model-ready")
         old_passages = {p.uid: p for p in old.passages()} if old else {}
         old_vectors = _old_vectors(old, plan, embs, url) if old else {}
         rows: list[tuple[Passage, list[np.ndarray]]] = []
@@ -285,7 +290,7 @@ def _build(plan: dict[str, Any], old: Generation | None, embs: list[Embedder],
             docs_meta[doc_id] = info
         for d in plan["reuse"]:
             rows += [(p, old_vectors[p.uid]) for p in d.passages]
-        embedded = _embed_docs(plan["to_embed"], embs, progress, rows)
+        embedded, sentences = _embed_docs(plan["to_embed"], embs, progress, rows)
         steps.reached("vectors-embedded")
         for d in plan["parsed"]:
             (gen_path / "docs" / f"{d.meta.doc_id}.txt").write_text(d.text, encoding="utf-8")
@@ -303,12 +308,11 @@ def _build(plan: dict[str, Any], old: Generation | None, embs: list[Embedder],
             store_names[emb.name] = _write_chroma(gen_path, collection_name(emb.name),
                                                   [(p, v[i]) for p, v in rows + windows], url)
             steps.reached(f"collection-{i + 1}-written")
-        _write_sentence_vectors(gen_path, old, plan, embs)
+        _write_sentence_vectors(gen_path, old, plan, embs, sentences)
         steps.reached("sentences-written")
         passages_sha = _write_passages(gen_path, [p for p, _ in rows])
+        _write_query_indexes(gen_path, [p for p, _ in rows])
         steps.reached("passages-written")
-        diff = _export_query_model(embs, data_dir, revalidate=rebuild)
-        steps.reached("query-model-ready")
         manifest = {
             "generation": gen_path.name, "created": datetime.now(UTC).isoformat(),
             "embedders": [{"name": e.name, "dim": e.dim, "collection": collection_name(e.name),
@@ -356,18 +360,51 @@ def _old_vectors(old: Generation, plan: dict[str, Any], embs: list[Embedder],
 
 
 def _embed_docs(docs: list[ParsedDocument], embs: list[Embedder], progress: bool,
-                rows: list[tuple[Passage, list[np.ndarray]]]) -> int:
-    """Embed each document's passages (with their parent context) and append to rows."""
+                rows: list[tuple[Passage, list[np.ndarray]]]) -> tuple[int, dict[str, Any]]:
+    """Embed the passages (with their parent context) of every document to embed, and with
+    MiniLM their sentences, in batches that span documents; append to rows. Returns the
+    passage count and each document's sentence records (uids, starts, ends, vectors)."""
     from tqdm import tqdm
 
-    bar = tqdm(docs, desc="Embedding", unit="doc", disable=not progress or len(docs) <= PROGRESS_MIN_DOCS)
-    n = 0
-    for d in bar:
-        texts = [p.embed_text() for p in d.passages]
-        per_emb = [e.embed_documents(texts) for e in embs]
-        rows += [(p, [v[i] for v in per_emb]) for i, p in enumerate(d.passages)]
-        n += len(d.passages)
-    return n
+    passages = [p for d in docs for p in d.passages]
+    minilm = next((e for e in embs if e.name == MINILM_NAME), None)
+    parts: dict[str, tuple[list[str], list[int], list[int], list[np.ndarray]]] = {}
+    # disable=None: tqdm stays quiet when stderr is not a terminal
+    with tqdm(total=len(passages), desc="Embedding", unit="passage", file=sys.stderr,
+              disable=None if progress and len(passages) > PROGRESS_MIN_PASSAGES else True,
+              smoothing=0.1) as bar:
+        for i in range(0, len(passages), EMBED_CHUNK):
+            chunk = passages[i:i + EMBED_CHUNK]
+            texts = [p.embed_text() for p in chunk]
+            per_emb = [e.embed_documents(texts) for e in embs]
+            rows += [(p, [v[k] for v in per_emb]) for k, p in enumerate(chunk)]
+            if minilm is not None:
+                _embed_sentences(chunk, minilm, parts)
+            bar.update(len(chunk))
+    sentences = {doc_id: (uids, starts, ends, np.vstack(vecs))
+                 for doc_id, (uids, starts, ends, vecs) in parts.items()}
+    return len(passages), sentences
+
+
+def _embed_sentences(chunk: list[Passage], emb: Embedder,
+                     parts: dict[str, tuple[list[str], list[int], list[int], list[np.ndarray]]]) -> None:
+    """MiniLM vectors of the sentences of ``chunk``, filed by document."""
+    owners: list[str] = []
+    texts: list[str] = []
+    for p in chunk:
+        uids, starts, ends, _ = parts.setdefault(p.doc_id, ([], [], [], []))
+        for s, e in sentence_spans(p.text):
+            uids.append(p.uid)
+            starts.append(s)
+            ends.append(e)
+            texts.append(p.text[s:e])
+            owners.append(p.doc_id)
+    vectors = emb.embed_documents(texts)
+    at = 0
+    for doc_id in dict.fromkeys(owners):  # documents in chunk order, sentences contiguous
+        n = owners.count(doc_id)
+        parts[doc_id][3].append(vectors[at:at + n])
+        at += n
 
 
 def _write_chroma(gen_path: Path, name: str, rows: list[tuple[Passage, np.ndarray]],
@@ -397,12 +434,13 @@ def _chroma_meta(p: Passage) -> dict[str, str | int]:
 
 
 def _write_sentence_vectors(gen_path: Path, old: Generation | None, plan: dict[str, Any],
-                            embs: list[Embedder]) -> None:
+                            embs: list[Embedder], computed: dict[str, Any] | None = None) -> None:
     """MiniLM vectors of every sentence, so answering never embeds passage text: carried
-    over for unchanged documents, computed for the rest."""
+    over for unchanged documents, ``computed`` (by _embed_docs) or computed here for the rest."""
     emb = next((e for e in embs if e.name == MINILM_NAME), None)
     if emb is None:
         return
+    computed = computed or {}
     out = gen_path / "sentences"
     out.mkdir()
     changed = {d.meta.doc_id: d for d in plan["to_embed"]}
@@ -417,15 +455,19 @@ def _write_sentence_vectors(gen_path: Path, old: Generation | None, plan: dict[s
     for doc_id, d in changed.items():
         if d is None:
             continue
-        uids, starts, ends, texts = [], [], [], []
-        for p in d.passages:
-            for s, e in sentence_spans(p.text):
-                uids.append(p.uid)
-                starts.append(s)
-                ends.append(e)
-                texts.append(p.text[s:e])
+        if doc_id in computed:
+            uids, starts, ends, vectors = computed[doc_id]
+        else:
+            uids, starts, ends, texts = [], [], [], []
+            for p in d.passages:
+                for s, e in sentence_spans(p.text):
+                    uids.append(p.uid)
+                    starts.append(s)
+                    ends.append(e)
+                    texts.append(p.text[s:e])
+            vectors = emb.embed_documents(texts)
         np.savez(out / f"{doc_id}.npz", uids=np.array(uids), starts=np.array(starts),
-                 ends=np.array(ends), vectors=emb.embed_documents(texts))
+                 ends=np.array(ends), vectors=vectors)
 
 
 def _write_passages(gen_path: Path, passages: list[Passage]) -> str:
@@ -475,18 +517,22 @@ def _query_model_intact(target: Path) -> bool:
     return True
 
 
-def _export_query_model(embs: list[Embedder], data_dir: Path, revalidate: bool = False) -> float | None:
-    """Export the ONNX query model, or re-validate the existing one (against
-    sentence-transformers with ``revalidate``, i.e. --rebuild) and re-export it when it is
-    damaged. A failed export leaves no ``.tmp`` directory behind."""
-    st = next((e for e in embs if isinstance(e, SentenceTransformerEmbedder)), None)
-    if st is None:
+def _exports_minilm(embs: list[Embedder]) -> bool:
+    return any(isinstance(e, MiniLMEmbedder | SentenceTransformerEmbedder) for e in embs)
+
+
+def _prepare_query_model(embs: list[Embedder], data_dir: Path, revalidate: bool = False) -> float | None:
+    """Before embedding: the ONNX MiniLM that ingest and questions use. An existing copy is
+    re-validated (against sentence-transformers with ``revalidate``, i.e. --rebuild; check.json
+    alone is not trusted) and exported again when damaged. A failed export leaves no
+    ``.tmp`` directory behind."""
+    if not _exports_minilm(embs):
         return None
     target = onnx_dir_for(data_dir)
-    if target.exists() and not _query_model_ok(target, st if revalidate else None):
+    if target.exists() and not _query_model_ok(target, SentenceTransformerEmbedder() if revalidate else None):
         shutil.rmtree(target, ignore_errors=True)
     try:
-        diff = export_onnx(st, target)
+        diff = prepare_for_ingest(embs, data_dir)
         (target / QUERY_MODEL_FILES).write_text(json.dumps(_model_files(target)))
         return diff
     except BaseException:
@@ -497,11 +543,10 @@ def _export_query_model(embs: list[Embedder], data_dir: Path, revalidate: bool =
 def _repair_query_model(embs: list[Embedder], data_dir: Path) -> list[str]:
     """On the unchanged-input path: re-export a damaged query model instead of reporting
     "up to date" (ask would fail with it)."""
-    st = next((e for e in embs if isinstance(e, SentenceTransformerEmbedder)), None)
     target = onnx_dir_for(data_dir)
-    if st is None or _query_model_intact(target):
+    if not _exports_minilm(embs) or _query_model_intact(target):
         return []
-    _export_query_model(embs, data_dir, revalidate=True)
+    _prepare_query_model(embs, data_dir, revalidate=True)
     return [f"query model ({target})"]
 
 
@@ -511,3 +556,10 @@ def _remove_model_leftovers(data_dir: Path) -> None:
     if root.is_dir():
         for p in root.glob("*.tmp"):
             shutil.rmtree(p, ignore_errors=True)
+
+
+def _write_query_indexes(gen_path: Path, passages: list[Passage]) -> None:
+    """What questions read, prepared here so a reader loads instead of rebuilding: the BM25
+    inverted index and the memory-mappable sentence matrix (rows follow passages.jsonl)."""
+    lexical.save(lexical.build([p.embed_text() for p in passages]), gen_path)
+    sentence_matrix.write(gen_path, passages)

@@ -20,13 +20,13 @@ STEPS: tuple[str, ...] = (
     "inputs-read",          # every input validated and parsed; nothing written yet
     "locked",               # the data directory's ingest lock is held
     "generation-created",   # generations/<new>/ with store.json exists
+    "query-model-ready",    # models/minilm-onnx-*/ exported or re-validated (ingest embeds with it)
     "vectors-embedded",     # new passages embedded (in memory)
     "documents-written",    # docs/<doc>.txt written
     "collection-1-written",  # the first embedder's Chroma collection
     "collection-2-written",  # the second's
     "sentences-written",    # sentences/<doc>.npz
     "passages-written",     # passages.jsonl
-    "query-model-ready",    # models/minilm-onnx-*/ exported or re-validated
     "manifest-written",     # manifest.json
     "complete-marked",      # COMPLETE
     "synced",               # every file of the generation fsynced
