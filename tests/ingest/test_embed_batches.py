@@ -45,7 +45,8 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, list[Text
     root = tmp_path_factory.mktemp("batches")
     write_corpus(root / "corpus", 700, seed=3)
     s = Settings.load(data_dir=root / "data", corpus_dir=root / "corpus")
-    embs = [TextHashEmbedder(MINILM_NAME), TextHashEmbedder("other-model")]
+    # a known name: the index refuses an unknown embedder in its manifest
+    embs = [TextHashEmbedder(MINILM_NAME), TextHashEmbedder("multilingual-e5-small")]
     report = ingest([root / "corpus"], s, embedders=embs, progress=False)  # type: ignore[arg-type]
     assert report.passages == 700
     return s, embs
@@ -59,7 +60,7 @@ def test_batches_span_documents_and_vectors_stay_with_their_text(built) -> None:
     gen = current(s.data_dir)
     assert gen is not None
     passages = {p.uid: p for p in gen.passages()}
-    for name in ("passages", "passages--other-model"):
+    for name in ("passages", "passages--multilingual-e5-small"):
         got = gen.collection(name).get(include=["embeddings"])
         assert len(got["ids"]) == 700
         for uid, v in zip(got["ids"], got["embeddings"], strict=True):
