@@ -28,7 +28,7 @@ class GuidanceRetriever(BaseRetriever):
             Document(
                 page_content=h.passage.text,
                 metadata={
-                    "passage_id": h.passage.passage_id, "doc_id": h.passage.doc_id,
+                    "uid": h.passage.uid, "passage_id": h.passage.passage_id, "doc_id": h.passage.doc_id,
                     "label": h.passage.label, "breadcrumb": json.dumps(list(h.passage.breadcrumb)),
                     "start": h.passage.start, "end": h.passage.end,
                     "source_url": h.passage.source_url, "score": h.score,

@@ -29,6 +29,7 @@ def test_retriever_in_an_lcel_chain(assistant: Assistant) -> None:
     assert "[st-3.6] Investing in ‘one stop shops’" in system
     docs = retriever.invoke("Would recruiting more female officers make a difference?")
     assert len(docs) == 3 and docs[0].metadata["passage_id"] == "ep-1.4"
+    assert docs[0].metadata["uid"] == f"{docs[0].metadata['doc_id']}#ep-1.4"
     m = docs[0].metadata
     assert json.loads(m["breadcrumb"])[-1] == "Entry point 1 — Security sector reform processes"
     doc_text = assistant.document_text(m["doc_id"])
