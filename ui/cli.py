@@ -268,7 +268,7 @@ def chat(
     if save is not None:  # fail now, not after the conversation
         _write_transcript(save, [])
     a = _assistant(data_dir, chroma_url=chroma_url, llm=llm)
-    history: list[dict[str, str]] = []
+    history: list[dict[str, Any]] = []
     last: dict[str, Any] | None = None
     typer.echo("Ask about the guidance. Empty line or Ctrl-D to quit; /clear starts over; "
                "/copy copies the last answer as a brief.")
@@ -299,7 +299,8 @@ def chat(
         last = ans.to_dict()
         _print_answer(last)
         history += [{"role": "user", "content": ans.question},
-                    {"role": "assistant", "content": ans.answer}]
+                    {"role": "assistant", "content": ans.answer,
+                     "citations": [c.uid for c in ans.citations]}]  # what follow-ups refer to
         if save is not None:  # after every answer: a crash or kill loses nothing
             _write_transcript(save, history)
     if save is not None:

@@ -358,7 +358,8 @@ def build_app(assistant: Assistant | None, settings: Settings | None = None) -> 
         hist: list[Turn] = []
         for d in turns:
             hist.append({"role": "user", "content": d["question"]})
-            hist.append({"role": "assistant", "content": d["answer"]})
+            hist.append({"role": "assistant", "content": d["answer"],
+                         "citations": [c.get("uid") or c["passage_id"] for c in d.get("citations") or ()]})
         return hist
 
     def messages_of(turns: list[dict[str, Any]]) -> list[dict[str, str]]:

@@ -138,6 +138,10 @@ def answer_message(d: dict[str, Any], turn: int, suggestion_refs: Sequence[str] 
             for c in d["citations"]
         )
         parts.append(f'\n<span class="evaw-sources">Sources: {srcs}</span>')
+    if d.get("followup") and d.get("resolved_query") and d["resolved_query"] != d.get("question"):
+        # what the follow-up was understood as, on request (a closed disclosure)
+        parts.append(f'\n<details class="evaw-understood"><summary>Understood as</summary>'
+                     f'{esc(str(d["resolved_query"]))}</details>')
     parts.append(f'\n<span class="evaw-actions"><a href="{COPY_PREFIX}{turn}" class="evaw-copy" '
                  'title="Copy this answer as clean text with its references">Copy as brief</a></span>')
     return "\n".join(parts)

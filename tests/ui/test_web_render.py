@@ -204,3 +204,14 @@ def test_briefs_json_has_one_brief_per_answer() -> None:
 def test_parse_cite_ref() -> None:
     assert R.parse_cite_ref("cite:2-5") == (2, 5)
     assert R.parse_cite_ref("doc#ep-1") is None
+
+
+def test_a_follow_up_shows_what_it_was_understood_as_on_request() -> None:
+    from ui.web_render import answer_message
+
+    d = _answer(answer="Because it helps [1].", citations=[])
+    d.update(question="why?", resolved_query="why? (recruit women)", followup=True)
+    html = answer_message(d, 0)
+    assert '<details class="evaw-understood"><summary>Understood as</summary>why? (recruit women)' in html
+    d.update(followup=False)
+    assert "evaw-understood" not in answer_message(d, 0)
