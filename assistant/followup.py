@@ -94,8 +94,10 @@ _ABOUT_THE_GUIDANCE = re.compile(
     r"(?:say|says|recommend|suggest|mention|propose|advise|cover|talk|tell)\b",
 )
 # expletive "it" ("is it worth …", "is it true that …") refers to nothing
-_EXPLETIVE = re.compile(r"\b(?:it(?:'s|\s+is|\s+was|\s+be|\s+would be)|(?:is|was|would|will) it(?:\s+be)?)\s+"
-                        r"(?:[a-z]+\s+){0,2}(?:to|that|if|whether)\b")
+_EXPLETIVE = re.compile(r"\b(?:it(?:'s|\s+is|\s+was|\s+be|\s+would be)|(?:is|was) it|(?:would|will) it be)\s+"
+                        r"(?:[a-z]+\s+){0,2}(?:to|that|if|whether)\b|\b(?:is|was) it worth\b")
+# French clitic "y" elided onto a verb ("d'y associer", "s'y rendre") always points back
+_CLITIC_Y = frozenset({"d'y", "l'y", "s'y", "n'y", "j'y", "m'y", "t'y"})
 _WORD = re.compile(r"[a-z0-9']+")
 
 
@@ -216,6 +218,8 @@ def _dangling_anaphor(q: str) -> bool:
     antecedent can only be in the conversation."""
     q = _EXPLETIVE.sub(" ", _ABOUT_THE_GUIDANCE.sub(" ", q))
     words = [w.strip("'") if not w.endswith("'y") else w for w in _WORD.findall(q)]
+    if _CLITIC_Y & set(words):
+        return True
     content = 0
     for w in words:
         if w in _ANAPHORS:

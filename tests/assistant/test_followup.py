@@ -71,3 +71,11 @@ def test_switch_back_to_an_earlier_turn() -> None:
 
 def test_no_history_is_never_a_follow_up() -> None:
     assert not _resolver()("why does that matter?", []).followup
+
+
+def test_it_with_a_verb_is_a_reference_and_french_clitic_y_points_back() -> None:
+    assert _resolver()("How much would it cost to run one?", HISTORY).followup
+    assert not _resolver()("Is it worth training every officer in how to take statements?", HISTORY).followup
+    assert _resolver()("Pourquoi est-ce utile d'y associer les associations de femmes rurales ?", HISTORY).followup
+    assert not _resolver()("Il y a-t-il des commissariats réservés aux femmes dans les zones rurales ?",
+                           HISTORY).followup
