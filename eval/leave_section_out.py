@@ -44,22 +44,34 @@ def without_section(text: str, key: str) -> str:
     return text[:s] + text[e:]
 
 
-def run(cases: list[EvalCase], workdir: Path) -> list[SectionResult]:
-    from assistant import Assistant
+def section_index(key: str, workdir: Path) -> Path:
+    """Build (once) an index of the guidance without section ``key``; its data dir."""
     from ingest.pipeline import ingest
     from ingest.settings import Settings
 
-    text = GUIDANCE.read_text(encoding="utf-8")
-    out = []
-    for key in SECTIONS:
+    data = workdir / f"data-{key}"
+    if not (data / "CURRENT").is_file():
         corpus = workdir / f"without-{key}"
-        corpus.mkdir(parents=True)
+        corpus.mkdir(parents=True, exist_ok=True)
+        text = GUIDANCE.read_text(encoding="utf-8")
         (corpus / GUIDANCE.name).write_text(without_section(text, key), encoding="utf-8")
         shutil.copy(GUIDANCE.with_name(GUIDANCE.stem + ".meta.json"), corpus)
-        data = workdir / f"data-{key}"
         ingest([corpus], Settings.load(data_dir=data), progress=False)
-        a = Assistant.open(data)
-        asked = [c for c in cases if c.gold and all(g.startswith(f"{key}-") for g in c.gold)]
+    return data
+
+
+def section_cases(cases: list[EvalCase], key: str) -> list[EvalCase]:
+    """The cases whose gold passages all lie in section ``key``."""
+    return [c for c in cases if c.gold and all(g.startswith(f"{key}-") for g in c.gold)]
+
+
+def run(cases: list[EvalCase], workdir: Path) -> list[SectionResult]:
+    from assistant import Assistant
+
+    out = []
+    for key in SECTIONS:
+        a = Assistant.open(section_index(key, workdir))
+        asked = section_cases(cases, key)
         answered = []
         for c in asked:
             ans = a.ask(c.question, history=c.history_dicts())  # type: ignore[arg-type]
