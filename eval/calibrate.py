@@ -34,10 +34,10 @@ FITTED_KINDS_EXCLUDED = ("near-miss", "partial")  # in-domain: the answerability
 
 
 def fitting_cases(cases: Sequence[EvalCase]) -> list[EvalCase]:
-    """The cases a fit may use: never the held-back split, and not the in-domain near-miss
-    kinds, which retrieval-level coverage is not meant to refuse (``answerability.py``
-    names their gaps instead)."""
-    return [c for c in cases if c.split != "heldback" and c.kind not in FITTED_KINDS_EXCLUDED]
+    """The cases a fit may use: the "fit" split only (never "heldback" or "unseen"), and
+    not the in-domain near-miss kinds, which retrieval-level coverage is not meant to
+    refuse (``answerability.py`` names their gaps instead)."""
+    return [c for c in cases if c.split == "fit" and c.kind not in FITTED_KINDS_EXCLUDED]
 
 
 def signals_for(assistant: Any, cases: Sequence[EvalCase]) -> tuple[np.ndarray, np.ndarray]:

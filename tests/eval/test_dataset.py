@@ -109,3 +109,12 @@ def test_missing_and_empty_file(tmp_path: Path) -> None:
     (tmp_path / "empty.jsonl").write_text("\n", encoding="utf-8")
     with pytest.raises(DatasetError, match="empty"):
         load_cases(tmp_path / "empty.jsonl")
+
+
+def test_fits_use_the_fit_split_only() -> None:
+    from eval.calibrate import fitting_cases
+    from eval.dataset import EvalCase
+
+    cases = [EvalCase(f"c-{s}", "What do gender desks do?", ("st-2.1",), False, "paraphrase", split=s)
+             for s in ("fit", "heldback", "unseen")]
+    assert [c.split for c in fitting_cases(cases)] == ["fit"]
