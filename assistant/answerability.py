@@ -148,8 +148,11 @@ class AnswerabilityJudge:
                                     for c in cited):
             return AspectCheck(a.text, a.kind, True, 1.0, 0.0, 0.0)
         # an acronym the cited text does not spell out is judged by meaning ("NGO" and
-        # "women's organizations"), like a noun phrase
-        if lexical >= 0.5:
+        # "women's organizations"), like a noun phrase. Half the words are enough only with
+        # the phrase's head, its last word in English: "standard procedures" does not
+        # address a "standard sanction", "women's police stations" does not address
+        # "women's police hours"
+        if lexical >= 0.5 and a.terms[-1] in cited_terms:
             return AspectCheck(a.text, a.kind, True, lexical, 0.0, 0.0)
         vec = self._phrase(a.text)
         sentence = max((float(np.max(c.sentence_vectors @ vec)) for c in cited
