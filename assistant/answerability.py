@@ -31,7 +31,7 @@ from typing import Literal
 
 import numpy as np
 
-from assistant.focus import Aspect, Focus, find_focus, has_evidence, has_quantity, has_time
+from assistant.focus import Aspect, Focus, find_focus, has_country, has_evidence, has_quantity, has_time
 from assistant.text import STOPWORDS, STOPWORDS_OTHER, fold, tokens
 from ingest.model import Passage
 
@@ -123,6 +123,8 @@ class AnswerabilityJudge:
             typed_gap = "timing"
         elif focus.answer_type == "evidence" and not has_evidence(quotes):
             typed_gap = "evidence of effect"
+        elif focus.answer_type == "country" and not has_country(quotes):
+            typed_gap = "which countries"
         if typed_gap and not any(_has_quantity_word(g) for g in gaps):
             gaps.append(typed_gap)
         if not gaps:

@@ -11,8 +11,9 @@ the question asks for, from its syntax rather than from its topic words:
 * names: capitalised words inside the sentence, acronyms, and numbers or years ("Nepal",
   "the Istanbul Convention", "resolution 2467"): they refer to one thing, so an answer
   has to mention it;
-* the kind of answer asked for: a quantity ("how many", "what percentage", "how much")
-  or a time ("when", "how long", "what year").
+* the kind of answer asked for: a quantity ("how many", "what percentage", "how much"),
+  a time ("when", "how long", "what year"), evidence, or countries ("which countries …"),
+  which only a text naming a country answers (ISO 3166 names, from pytz).
 
 Everything else in the question is context. The lists below are closed-class words of
 the question grammar of English, Spanish and French (determiners, light nouns), written
@@ -23,11 +24,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 from assistant.text import STOPWORDS, STOPWORDS_OTHER, fold, tokens
 
-AnswerType = Literal["", "quantity", "time", "evidence"]
+AnswerType = Literal["", "quantity", "time", "evidence", "country"]
 AspectKind = Literal["focus", "name", "number", "about"]
 
 # nouns that frame a question without naming what it is about
@@ -107,6 +109,13 @@ _COPULA = re.compile(
     r"(?:(?:the|a|an|el|la|los|las|le|les|un|une)\s+)?(?P<np>[^?.,;:!]+)",
     re.IGNORECASE,
 )
+# "which countries have …", "in what country …": the answer is a list of country names
+_COUNTRIES = re.compile(
+    r"\b(?:which|what|qué|que|cuáles|cuales|quels|quelles|quel)\s+(?:other\s+|otros\s+|autres\s+)?"
+    r"(?:countries|nations|países|paises|pays|(?:country|nation|país|pais)(?=\s+(?:has|have|had|is|are|"
+    r"was|were|did|does|do|can|could|should|tiene|ha|es|a|est))|(?:country|nation)(?=\s*\?))(?![\w-])",
+    re.IGNORECASE,
+)
 _HAS_QUANTITY = re.compile(
     r"(?<![\d,.])\d{1,3}(?:[.,]\d+)?\s*(?:%|per ?cent|percent)?(?![\d,.]*\d)"
     r"|\b(?:two|three|four|five|six|seven|eight|nine|"
@@ -173,7 +182,8 @@ def find_focus(question: str) -> Focus:
     main = _main_question(q)
     answer_type: AnswerType = (
         "quantity" if _QUANTITY.search(main) else "time" if _TIME.search(main)
-        else "evidence" if _EVIDENCE.search(main) else "")
+        else "evidence" if _EVIDENCE.search(main)
+        else "country" if _COUNTRIES.search(main) else "")
     return Focus(tuple(aspects), answer_type)
 
 
@@ -265,3 +275,15 @@ def has_evidence(text: str) -> bool:
 
 def has_time(text: str) -> bool:
     return bool(_HAS_TIME.search(_CITATION_PAREN.sub(" ", text)))
+
+
+@lru_cache(maxsize=1)
+def _country_names() -> re.Pattern[str]:
+    import pytz  # ISO 3166 country names; installed with gradio, declared in pyproject
+
+    names = {n.split(",")[0].replace("&", "and") for n in pytz.country_names.values()}
+    return re.compile(r"\b(?:" + "|".join(sorted(map(re.escape, names), key=len, reverse=True)) + r")\b")
+
+
+def has_country(text: str) -> bool:
+    return bool(_country_names().search(text))

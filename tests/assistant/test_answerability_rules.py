@@ -40,3 +40,15 @@ def test_a_phrase_whose_head_the_text_has_is_addressed() -> None:
 def test_sharing_a_modifier_but_not_the_head_does_not_address_a_phrase() -> None:
     coverage, gaps = _verdict("standard sanction")
     assert coverage != "covered" and gaps == ("standard sanction",)
+
+
+def test_which_countries_is_answered_only_by_a_text_naming_one() -> None:
+    from assistant.focus import find_focus, has_country
+
+    assert find_focus("Which countries have set up one stop shops?").answer_type == "country"
+    assert find_focus("What country-level plans exist?").answer_type != "country"
+    assert has_country("as in Liberia and Sierra Leone") and not has_country("the CEDAW Committee")
+    judge = _judge()
+    q = "Which countries use standard procedures for cases?"
+    v = judge.judge(q, [Cited(CITED, CITED.text, None)], find_focus(q))
+    assert v.coverage == "not_covered" and "which countries" in v.gaps
