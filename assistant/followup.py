@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from typing import Literal, Protocol
 
 from assistant.model import Turn
+from assistant.standalone import Reading, read
 from assistant.text import fold, tokens
 
 Kind = Literal["standalone", "pronoun", "ellipsis", "ordinal", "what-about", "why", "switch-back"]
@@ -81,23 +82,6 @@ _MORE = re.compile(
 )
 # asks for something other than what was cited
 _OTHER = re.compile(r"\b(?:else|other than|apart from|besides|aside from|otra cosa|ademas|d'autre|a part)\b")
-_OPENER = re.compile(r"^\W*(?:and|but|so|also|then|y|et|e|mais|pero)\b")
-_ANAPHORS = frozenset("""
-it its they them their theirs that this these those such same he she him her
-eso esto esa ese ello ellos ellas estos estas esos esas alli
-cela ceci ca ils elles leur leurs ceux celles celui celle la-bas
-ones d'y l'y s'y n'y j'y
-""".split())
-# "what does it say about …": "it" is the guidance, not a referent in the conversation
-_ABOUT_THE_GUIDANCE = re.compile(
-    r"\b(?:does|do|did|would|could|can)\s+(?:it|they|(?:this|the) (?:guidance|page|document|text|module))\s+"
-    r"(?:say|says|recommend|suggest|mention|propose|advise|cover|talk|tell)\b",
-)
-# expletive "it" ("is it worth …", "is it true that …") refers to nothing
-_EXPLETIVE = re.compile(r"\b(?:it(?:'s|\s+is|\s+was|\s+be|\s+would be)|(?:is|was) it|(?:would|will) it be)\s+"
-                        r"(?:[a-z]+\s+){0,2}(?:to|that|if|whether)\b|\b(?:is|was) it worth\b")
-# French clitic "y" elided onto a verb ("d'y associer", "s'y rendre") always points back
-_CLITIC_Y = frozenset({"d'y", "l'y", "s'y", "n'y", "j'y", "m'y", "t'y"})
 _WORD = re.compile(r"[a-z0-9']+")
 
 
@@ -170,42 +154,38 @@ class ConversationResolver:
 
 def resolve_against(question: str, turns: Sequence[PriorTurn] | PriorTurn,
                     topic_words: int = 8) -> Resolution:
+    """Discourse cues first (a return, an ordinal naming the answer, "what about", "why",
+    "what else"), then the question's own structure (``standalone.read``): a dangling
+    anaphor or a fragment leans on the conversation, a complete question does not."""
     if isinstance(turns, PriorTurn):
         turns = [turns]
-    previous = turns[-1]
     q = fold(question)
+    reading = read(question)
     if _RETURN.search(q) and len(turns) > 1:
-        # "going back to those shops": the earlier turn sharing most words with the question
-        words = set(tokens(q))
-        earlier = max(turns[:-1], key=lambda t: len(words & set(tokens(t.query))))
-        if words & set(tokens(earlier.query)):
+        earlier = _referent(q, turns[:-1], require_overlap=True)
+        if earlier is not None:
             return Resolution(_join(question, _topic(earlier.query, topic_words)), True, "switch-back",
                               earlier.cited, earlier)
-    topic = _topic(previous.query, topic_words)
-    m = _ORDINAL_REF.search(q)
-    explicit = m is not None and bool(m.group("noun") or m.group("num") or m.group("mark")
-                                      or m.group("ord") in ("latter", "former") or _BACK_REF.search(q))
-    if m and explicit and previous.cited:
-        index = _ordinal_index(m)
-        if index is not None and -len(previous.cited) <= index < len(previous.cited):
-            uid = previous.cited[index]
-            rest = _ORDINAL_REF.sub(" ", q)
-            rest = _BACK_REF.sub(" ", rest)
-            return Resolution(_join(rest, topic), True, "ordinal", (uid,), previous)
-    wa = _WHAT_ABOUT.match(q)
-    if wa:
-        x = next((g for g in (wa.group("x"), wa.group("xes"), wa.group("xfr")) if g), "").strip(" ?.!")
-        if x:
-            return Resolution(_swap_object(previous.query, x), True, "what-about", (), previous)
-    if _WHY.match(q) and _content_count(q) <= 4:
-        return Resolution(_join(question, topic), True, "why", previous.cited, previous)
-    if _MORE.match(q) or _content_count(q) <= 1 or (_OPENER.match(q) and _content_count(q) <= 4):
-        other = previous.cited if _OTHER.search(q) else ()
-        focus = () if other else previous.cited
-        return Resolution(_join(question, topic), True, "ellipsis", focus, previous, other)
-    if _RETURN.search(q) or _BACK_REF.search(q) or _dangling_anaphor(q):
-        return Resolution(_join(question, topic), True, "pronoun", previous.cited, previous)
-    return Resolution(question, False, "standalone", (), previous)
+    previous = turns[-1]
+    explicit = _explicit(question, q, reading, previous, topic_words)
+    if explicit is not None:
+        return explicit
+    leans = reading.leans or reading.content <= 1 or (reading.opener and reading.content <= 4) \
+        or bool(_BACK_REF.search(q)) or bool(_RETURN.search(q))
+    if not leans:
+        return Resolution(question, False, "standalone", (), previous)
+    # what it leans on: the latest turn, unless the question names an earlier one's words
+    referent = _referent(q, turns, require_overlap=False) or previous
+    kind: Kind = "switch-back" if referent is not previous else "pronoun"
+    topic = _topic(referent.query, topic_words)
+    if kind == "pronoun" and (reading.fragment or reading.content <= 1):
+        if reading.fragment and reading.content >= 1:
+            return Resolution(_keep_frame(referent.query, _fragment_body(question)), True, "ellipsis",
+                              referent.cited, referent)
+        return Resolution(_join(question, topic), True, "ellipsis", referent.cited, referent)
+    if kind == "pronoun" and _WHY.match(q) and reading.content <= 4:
+        kind = "why"
+    return Resolution(_join(question, topic), True, kind, referent.cited, referent)
 
 
 def is_follow_up(question: str, history: Sequence[Turn]) -> bool:
@@ -213,33 +193,11 @@ def is_follow_up(question: str, history: Sequence[Turn]) -> bool:
     return ConversationResolver(lambda _t: ())(question, history).followup
 
 
-def _dangling_anaphor(q: str) -> bool:
-    """A pronoun or demonstrative before any content word of the question's own: its
-    antecedent can only be in the conversation."""
-    q = _EXPLETIVE.sub(" ", _ABOUT_THE_GUIDANCE.sub(" ", q))
-    words = [w.strip("'") if not w.endswith("'y") else w for w in _WORD.findall(q)]
-    if _CLITIC_Y & set(words):
-        return True
-    content = 0
-    for w in words:
-        if w in _ANAPHORS:
-            # before any content word, or in a question with too little of its own to
-            # hold an antecedent ("who is supposed to be part of it?")
-            return content == 0 or _content_count(q) <= 3
-        if tokens(w):
-            content += 1
-    return False
-
-
 def _ordinal_index(m: re.Match[str]) -> int | None:
     if m.group("ord"):
         return _ORDINALS.get(m.group("ord"))
     digit = m.group("num") or m.group("mark")
     return int(digit) - 1 if digit else None
-
-
-def _content_count(q: str) -> int:
-    return len([w for w in _WORD.findall(q) if w.strip("'") not in _ANAPHORS and tokens(w)])
 
 
 def _topic(query: str, limit: int) -> str:
@@ -256,16 +214,91 @@ def _join(question: str, topic: str) -> str:
     return f"{question.strip()} ({topic})" if topic else question.strip()
 
 
-def _swap_object(previous_query: str, x: str) -> str:
-    """"What about X?": the previous question's frame with X in place of its object, which
-    is taken to be its last run of content words (questions put their object last)."""
+_PREPOSITION_START = re.compile(
+    r"^(?:in|at|on|for|with|by|during|after|before|among|within|inside|outside|from|en|con|para|por|"
+    r"durante|entre|dans|pour|avec|chez|pendant|sur|au|aux|a)\b")
+_CONNECT_WORDS = frozenset("and but so also then or ok okay right well now y e pero o bueno et mais ou alors "
+                           "puis bon".split())
+
+
+def _explicit(question: str, q: str, reading: Reading, previous: PriorTurn,
+              topic_words: int) -> Resolution | None:
+    """Follow-ups that say so: an ordinal naming the answer, "what about X", "why?",
+    "what else?"."""
+    topic = _topic(previous.query, topic_words)
+    m = _ORDINAL_REF.search(q)
+    explicit = m is not None and bool(m.group("noun") or m.group("num") or m.group("mark")
+                                      or m.group("ord") in ("latter", "former") or _BACK_REF.search(q))
+    if m and explicit and previous.cited:
+        index = _ordinal_index(m)
+        if index is not None and -len(previous.cited) <= index < len(previous.cited):
+            rest = _BACK_REF.sub(" ", _ORDINAL_REF.sub(" ", q))
+            return Resolution(_join(rest, topic), True, "ordinal", (previous.cited[index],), previous)
+    wa = _WHAT_ABOUT.match(q)
+    if wa:
+        x = next((g for g in (wa.group("x"), wa.group("xes"), wa.group("xfr")) if g), "").strip(" ?.!")
+        if x:
+            return Resolution(_keep_frame(previous.query, x), True, "what-about", (), previous)
+    if _WHY.match(q) and reading.content <= 4 and (reading.leans or reading.content <= 2):
+        return Resolution(_join(question, topic), True, "why", previous.cited, previous)
+    if _MORE.match(q):
+        other = previous.cited if _OTHER.search(q) else ()
+        return Resolution(_join(question, topic), True, "ellipsis", () if other else previous.cited,
+                          previous, other)
+    return None
+
+
+def _referent(q: str, turns: Sequence[PriorTurn], require_overlap: bool) -> PriorTurn | None:
+    """The turn a question points back to: the latest one whose question or answer shares
+    content words with it; with none, the latest (or None when an overlap is required)."""
+    words = set(tokens(q))
+
+    def overlap(t: PriorTurn) -> int:
+        return len(words & (set(tokens(t.query)) | set(tokens(t.answer))))
+
+    best = max(reversed(turns), key=overlap)  # ties: the latest
+    if overlap(best) == 0:
+        return None if require_overlap else turns[-1]
+    if not require_overlap and overlap(turns[-1]):
+        return turns[-1]  # the latest turn shares words too: stay with it
+    return best
+
+
+def _fragment_body(question: str) -> str:
+    """The fragment without its opening connective: "and at community level?" -> "at
+    community level"."""
+    words = question.strip().strip("¿¡").rstrip("?.! ").split()
+    while words and fold(words[0]).strip(",¿") in _CONNECT_WORDS:
+        words = words[1:]
+    return " ".join(words).strip(" ,")
+
+
+def _keep_frame(previous_query: str, x: str) -> str:
+    """"What about X?", "and X?": the previous question's frame with X in it. A
+    prepositional X ("at community level") is an adjunct and is added; otherwise X takes
+    the place of the previous question's phrase it shares a word with ("what about rule
+    of law *programmes*?" after "can DDR *programmes* help…"), else of its object, taken
+    to be its last run of content words (questions put their object last)."""
     words = previous_query.strip().rstrip("?.! ").split()
-    end = len(words)
-    while end and not tokens(words[end - 1]):
-        end -= 1  # trailing function words ("… in?")
-    start = end
-    while start and tokens(words[start - 1]):
-        start -= 1
-    if end == 0:
+    if _PREPOSITION_START.match(fold(x)):
+        return " ".join([*words, x]) + "?"
+    runs = _content_runs(words)
+    if not runs:
         return x
+    shared = set(tokens(x))
+    start, end = next((r for r in runs if shared & set(tokens(" ".join(words[r[0]:r[1]])))), runs[-1])
     return " ".join([*words[:start], x, *words[end:]]) + "?"
+
+
+def _content_runs(words: list[str]) -> list[tuple[int, int]]:
+    """Maximal runs of content words (the phrases a question is made of)."""
+    runs: list[tuple[int, int]] = []
+    i = 0
+    while i < len(words):
+        j = i
+        while j < len(words) and tokens(words[j]):
+            j += 1
+        if j > i:
+            runs.append((i, j))
+        i = max(j, i + 1)
+    return runs
