@@ -48,10 +48,10 @@ class Assistant:
         self._fusion = fusion
         self._given_resolver = resolver
         self._lock = threading.Lock()
+        self.coverage = coverage or (CoverageModel.load() if CALIBRATION_FILE.is_file() else None)
         self._open_index()
         self._answerer = answerer
         self._llm: tuple[Any, Answerer] | None = None  # (retriever it was built for, answerer)
-        self.coverage = coverage or (CoverageModel.load() if CALIBRATION_FILE.is_file() else None)
         if settings.llm and answerer is None:
             _ = self.answerer  # a bad --llm spec fails here, before any question
 
@@ -68,7 +68,7 @@ class Assistant:
             minilm.embed_documents if minilm else (lambda texts: np.zeros((len(texts), 384))),
             self.view.passages)
         self.resolver: FollowUpResolver = self._given_resolver or ConversationResolver(
-            CitationFinder(self.view.passages))
+            CitationFinder(self.view.passages), confidence=self._confidence if self.coverage else None)
 
     def _fresh(self) -> None:
         """Pick up a newly published index generation (ingest ran while we serve)."""
@@ -214,6 +214,11 @@ class Assistant:
     def _siblings(self, p: Passage) -> list[Passage]:
         parent = self.view.by_uid.get(f"{p.doc_id}#{p.parent_id}") if p.parent_id else None
         return self.view.children(parent) if parent else []
+
+    def _confidence(self, query: str) -> float:
+        """How likely ``query`` alone is covered (the follow-up resolver's retrieval check)."""
+        assert self.coverage is not None
+        return self.coverage.probability(self.retrieve(query).signals, is_english(query))
 
     def is_covered(self, r: Retrieval, english: bool = True) -> bool:
         if self.coverage is None:

@@ -113,6 +113,8 @@ class FollowUpResolver(Protocol):
 
 
 CitationFinder = Callable[[Turn], tuple[str, ...]]
+# how likely a query alone retrieves passages that cover it (the coverage model's probability)
+Confidence = Callable[[str], float]
 
 
 class ConversationResolver:
@@ -120,15 +122,17 @@ class ConversationResolver:
     (from the turn's ``citations`` when the front end kept them, else by finding the
     quoted sentences in the index)."""
 
-    def __init__(self, cited_in: CitationFinder, topic_words: int = 8) -> None:
+    def __init__(self, cited_in: CitationFinder, topic_words: int = 8,
+                 confidence: Confidence | None = None) -> None:
         self.cited_in = cited_in
         self.topic_words = topic_words
+        self.confidence = confidence
 
     def __call__(self, question: str, history: Sequence[Turn]) -> Resolution:
         turns = self._replay(history)
         if not turns:
             return Resolution(question, False, "standalone")
-        return resolve_against(question, turns, self.topic_words)
+        return resolve_against(question, turns, self.topic_words, self.confidence)
 
     def _replay(self, history: Sequence[Turn]) -> list[PriorTurn]:
         """Replay the conversation so a chain of follow-ups keeps its topic."""
@@ -147,16 +151,20 @@ class ConversationResolver:
         return turns
 
     def _turn(self, question: str, prior: list[PriorTurn], answer: Turn | None) -> PriorTurn:
-        query = resolve_against(question, prior, self.topic_words).query if prior else question
+        if not prior:
+            query = question
+        else:
+            query = resolve_against(question, prior, self.topic_words, self.confidence).query
         cited = self.cited_in(answer) if answer is not None else ()
         return PriorTurn(query, cited, answer["content"] if answer else "")
 
 
 def resolve_against(question: str, turns: Sequence[PriorTurn] | PriorTurn,
-                    topic_words: int = 8) -> Resolution:
+                    topic_words: int = 8, confidence: Confidence | None = None) -> Resolution:
     """Discourse cues first (a return, an ordinal naming the answer, "what about", "why",
     "what else"), then the question's own structure (``standalone.read``): a dangling
-    anaphor or a fragment leans on the conversation, a complete question does not."""
+    anaphor or a fragment leans on the conversation, a complete question does not. Where
+    the structure is not conclusive, retrieval arbitrates (``_arbitrate``)."""
     if isinstance(turns, PriorTurn):
         turns = [turns]
     q = fold(question)
@@ -170,8 +178,10 @@ def resolve_against(question: str, turns: Sequence[PriorTurn] | PriorTurn,
     explicit = _explicit(question, q, reading, previous, topic_words)
     if explicit is not None:
         return explicit
-    leans = reading.leans or reading.content <= 1 or (reading.opener and reading.content <= 4) \
-        or bool(_BACK_REF.search(q)) or bool(_RETURN.search(q))
+    cued = bool(_BACK_REF.search(q)) or bool(_RETURN.search(q))
+    leans = reading.leans or reading.content <= 1 or (reading.opener and reading.content <= 4) or cued
+    if confidence is not None and not cued:
+        leans = _arbitrate(question, reading, leans, _topic(previous.query, topic_words), confidence)
     if not leans:
         return Resolution(question, False, "standalone", (), previous)
     # what it leans on: the latest turn, unless the question names an earlier one's words
@@ -219,6 +229,26 @@ _PREPOSITION_START = re.compile(
     r"durante|entre|dans|pour|avec|chez|pendant|sur|au|aux|a)\b")
 _CONNECT_WORDS = frozenset("and but so also then or ok okay right well now y e pero o bueno et mais ou alors "
                            "puis bon".split())
+
+
+def _arbitrate(question: str, reading: Reading, leans: bool, topic: str, confidence: Confidence) -> bool:
+    """Retrieval settles what the structure leaves open, with one rule each way and no
+    fitted parameter (more likely than not, p >= 0.5, by the coverage model):
+
+    * an English question whose only sign of leaning is a pronoun ("how do they respond",
+      which may be generic) but that has words enough of its own (3 or more) and is
+      confidently covered on its own stands alone. Spanish and French clitics are never
+      generic, and the coverage model is lenient for those languages, so they are left to
+      the structure;
+    * a short question (at most 3 words of its own) that reads as complete but is not
+      covered on its own, and is once the previous topic joins it, leans on it (an
+      implicit subject or object: "what happens if they refuse?")."""
+    if leans and reading.lang == "en" and reading.dangling and not reading.fragment \
+            and not reading.opener and reading.content >= 3:
+        return confidence(question) < 0.5
+    if not leans and reading.content <= 3:
+        return confidence(question) < 0.5 <= confidence(_join(question, topic))
+    return leans
 
 
 def _explicit(question: str, q: str, reading: Reading, previous: PriorTurn,
