@@ -15,7 +15,7 @@ import numpy as np
 from assistant.answerability import AnswerabilityJudge, Cited, Verdict, is_english, not_covered_text
 from assistant.answerer import Answerer, AnswerRequest, Composition, Part, StreamingAnswerer
 from assistant.compose import ExtractiveAnswerer
-from assistant.conversation import CitationFinder, focus_retrieval
+from assistant.conversation import CitationFinder, focus_retrieval, next_in_list
 from assistant.coverage import CALIBRATION_FILE, CoverageModel
 from assistant.focus import find_focus
 from assistant.followup import ConversationResolver, FollowUpResolver, Resolution
@@ -68,7 +68,8 @@ class Assistant:
             minilm.embed_documents if minilm else (lambda texts: np.zeros((len(texts), 384))),
             self.view.passages)
         self.resolver: FollowUpResolver = self._given_resolver or ConversationResolver(
-            CitationFinder(self.view.passages), confidence=self._confidence if self.coverage else None)
+            CitationFinder(self.view.passages), confidence=self._confidence if self.coverage else None,
+            text_of=lambda uid: self.view.by_uid[uid].text if uid in self.view.by_uid else "")
 
     def _fresh(self) -> None:
         """Pick up a newly published index generation (ingest ran while we serve)."""
@@ -201,15 +202,17 @@ class Assistant:
     def _focused(self, r: Retrieval, resolution: Resolution) -> Retrieval:
         """Keep a follow-up near what it refers to: an ordinal names one passage outright;
         "that"/"why"/ellipsis lean on the previous answer's passages more gently."""
-        weight = 3.0 if resolution.kind == "ordinal" else 0.5
+        # an ordinal names one passage, "anything else?" the rest of a list in order: outright
+        weight = 3.0 if resolution.kind in ("ordinal", "what-else") else 0.5
+        k = 1.0 if resolution.kind == "what-else" else 5.0
         focus = resolution.focus
         if resolution.exclude:
             # "anything else?": what was cited is out; the rest of its list comes into view
             r = Retrieval(r.query, tuple(h for h in r.hits if h.passage.uid not in resolution.exclude),
                           r.signals, r.query_vectors, r.timings_ms)
-            focus = tuple(s.uid for uid in resolution.exclude if uid in self.view.by_uid
-                          for s in self._siblings(self.view.by_uid[uid]) if s.uid not in resolution.exclude)
-        return focus_retrieval(r, focus, self.view.by_uid, weight=weight)
+            first = self.view.by_uid.get(resolution.exclude[0])
+            focus = next_in_list(self._siblings(first), resolution.exclude) if first else ()
+        return focus_retrieval(r, focus, self.view.by_uid, weight=weight, k=k)
 
     def _siblings(self, p: Passage) -> list[Passage]:
         parent = self.view.by_uid.get(f"{p.doc_id}#{p.parent_id}") if p.parent_id else None

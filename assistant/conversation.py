@@ -97,3 +97,16 @@ def focus_retrieval(r: Retrieval, focus: Sequence[str], by_uid: dict[str, Passag
     order = sorted(scores, key=lambda u: (-scores[u], hits[u].passage.order))
     new_hits = tuple(Hit(hits[u].passage, scores[u], hits[u].dense, hits[u].bm25) for u in order)
     return Retrieval(r.query, new_hits, r.signals, r.query_vectors, r.timings_ms)
+
+
+def next_in_list(siblings: Sequence[Passage], aside: Sequence[str]) -> tuple[str, ...]:
+    """The items of a list nearest to the ones set aside, the following ones first: "what
+    else?" continues the list where the answer stopped."""
+    order = [p.uid for p in siblings]
+    at = [order.index(u) for u in aside if u in order]
+    if not at:
+        return ()
+    last = max(at)
+    rest = [i for i in range(len(order)) if order[i] not in aside]
+    rest.sort(key=lambda i: (abs(i - last) if i > last else abs(i - min(at)) + 0.5))
+    return tuple(order[i] for i in rest)

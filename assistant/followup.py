@@ -33,7 +33,8 @@ from assistant.model import Turn
 from assistant.standalone import Reading, read
 from assistant.text import fold, tokens
 
-Kind = Literal["standalone", "pronoun", "ellipsis", "ordinal", "what-about", "why", "switch-back"]
+Kind = Literal["standalone", "pronoun", "ellipsis", "ordinal", "what-about", "why", "switch-back",
+               "what-else"]
 
 _ORDINALS = {
     "first": 0, "1st": 0, "second": 1, "2nd": 1, "third": 2, "3rd": 2, "fourth": 3, "4th": 3,
@@ -123,16 +124,18 @@ class ConversationResolver:
     quoted sentences in the index)."""
 
     def __init__(self, cited_in: CitationFinder, topic_words: int = 8,
-                 confidence: Confidence | None = None) -> None:
+                 confidence: Confidence | None = None, text_of: Callable[[str], str] | None = None) -> None:
         self.cited_in = cited_in
         self.topic_words = topic_words
         self.confidence = confidence
+        self.text_of = text_of
 
     def __call__(self, question: str, history: Sequence[Turn]) -> Resolution:
         turns = self._replay(history)
         if not turns:
             return Resolution(question, False, "standalone")
-        return resolve_against(question, turns, self.topic_words, self.confidence)
+        r = resolve_against(question, turns, self.topic_words, self.confidence)
+        return _set_aside(r, question, self.text_of) if self.text_of else r
 
     def _replay(self, history: Sequence[Turn]) -> list[PriorTurn]:
         """Replay the conversation so a chain of follow-ups keeps its topic."""
@@ -191,7 +194,7 @@ def resolve_against(question: str, turns: Sequence[PriorTurn] | PriorTurn,
     if kind == "pronoun" and (reading.fragment or reading.content <= 1):
         if reading.fragment and reading.content >= 1:
             return Resolution(_keep_frame(referent.query, _fragment_body(question)), True, "ellipsis",
-                              referent.cited, referent)
+                              (), referent)
         return Resolution(_join(question, topic), True, "ellipsis", referent.cited, referent)
     if kind == "pronoun" and _WHY.match(q) and reading.content <= 4:
         kind = "why"
@@ -229,6 +232,17 @@ _PREPOSITION_START = re.compile(
     r"durante|entre|dans|pour|avec|chez|pendant|sur|au|aux|a)\b")
 _CONNECT_WORDS = frozenset("and but so also then or ok okay right well now y e pero o bueno et mais ou alors "
                            "puis bon".split())
+
+
+def _set_aside(r: Resolution, question: str, text_of: Callable[[str], str]) -> Resolution:
+    """"What about X?" / "and X?" asks for X in place of what the previous answer was
+    about: its passages are set aside (the rest of their list comes into view) unless they
+    mention X's own words (not those it shares with the previous question's frame)."""
+    if r.kind not in ("what-about", "ellipsis") or r.exclude or r.previous is None or r.focus:
+        return r
+    own = set(tokens(question)) - set(tokens(r.previous.query))  # X's words, not the frame's
+    aside = tuple(u for u in r.previous.cited if not own & set(tokens(text_of(u))))
+    return Resolution(r.query, r.followup, r.kind, r.focus, r.previous, aside) if aside else r
 
 
 def _arbitrate(question: str, reading: Reading, leans: bool, topic: str, confidence: Confidence) -> bool:
@@ -272,9 +286,9 @@ def _explicit(question: str, q: str, reading: Reading, previous: PriorTurn,
     if _WHY.match(q) and reading.content <= 4 and (reading.leans or reading.content <= 2):
         return Resolution(_join(question, topic), True, "why", previous.cited, previous)
     if _MORE.match(q):
-        other = previous.cited if _OTHER.search(q) else ()
-        return Resolution(_join(question, topic), True, "ellipsis", () if other else previous.cited,
-                          previous, other)
+        if _OTHER.search(q):  # "what else?": the rest of the list the answer quoted from
+            return Resolution(_join(question, topic), True, "what-else", (), previous, previous.cited)
+        return Resolution(_join(question, topic), True, "ellipsis", previous.cited, previous)
     return None
 
 

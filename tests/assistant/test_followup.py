@@ -55,7 +55,7 @@ def test_what_about_keeps_the_frame_with_the_new_object() -> None:
 
 def test_what_else_excludes_what_was_cited() -> None:
     r = _resolver()("what else, apart from those?", HISTORY)
-    assert r.followup and set(r.exclude) == set(CITED)
+    assert r.followup and r.kind == "what-else" and set(r.exclude) == set(CITED)
 
 
 def test_switch_back_to_an_earlier_turn() -> None:
