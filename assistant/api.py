@@ -218,10 +218,13 @@ class Assistant:
         parent = self.view.by_uid.get(f"{p.doc_id}#{p.parent_id}") if p.parent_id else None
         return self.view.children(parent) if parent else []
 
-    def _confidence(self, query: str) -> float:
-        """How likely ``query`` alone is covered (the follow-up resolver's retrieval check)."""
+    def _confidence(self, query: str) -> tuple[float, tuple[str, ...]]:
+        """How likely ``query`` alone is covered, and its first five passages (the
+        follow-up resolver's retrieval check)."""
         assert self.coverage is not None
-        return self.coverage.probability(self.retrieve(query).signals, is_english(query))
+        r = self.retrieve(query)
+        return (self.coverage.probability(r.signals, is_english(query)),
+                tuple(h.passage.uid for h in r.hits[:5]))
 
     def is_covered(self, r: Retrieval, english: bool = True) -> bool:
         if self.coverage is None:

@@ -114,8 +114,9 @@ class FollowUpResolver(Protocol):
 
 
 CitationFinder = Callable[[Turn], tuple[str, ...]]
-# how likely a query alone retrieves passages that cover it (the coverage model's probability)
-Confidence = Callable[[str], float]
+# how likely a query alone retrieves passages that cover it (the coverage model's
+# probability), and the passages it retrieves first
+Confidence = Callable[[str], tuple[float, tuple[str, ...]]]
 
 
 class ConversationResolver:
@@ -184,7 +185,7 @@ def resolve_against(question: str, turns: Sequence[PriorTurn] | PriorTurn,
     cued = bool(_BACK_REF.search(q)) or bool(_RETURN.search(q))
     leans = reading.leans or reading.content <= 1 or (reading.opener and reading.content <= 4) or cued
     if confidence is not None and not cued:
-        leans = _arbitrate(question, reading, leans, _topic(previous.query, topic_words), confidence)
+        leans = _arbitrate(question, reading, leans, previous, topic_words, confidence)
     if not leans:
         return Resolution(question, False, "standalone", (), previous)
     # what it leans on: the latest turn, unless the question names an earlier one's words
@@ -245,23 +246,27 @@ def _set_aside(r: Resolution, question: str, text_of: Callable[[str], str]) -> R
     return Resolution(r.query, r.followup, r.kind, r.focus, r.previous, aside) if aside else r
 
 
-def _arbitrate(question: str, reading: Reading, leans: bool, topic: str, confidence: Confidence) -> bool:
+def _arbitrate(question: str, reading: Reading, leans: bool, previous: PriorTurn, topic_words: int,
+               confidence: Confidence) -> bool:
     """Retrieval settles what the structure leaves open, with one rule each way and no
     fitted parameter (more likely than not, p >= 0.5, by the coverage model):
 
     * an English question whose only sign of leaning is a pronoun ("how do they respond",
-      which may be generic) but that has words enough of its own (3 or more) and is
-      confidently covered on its own stands alone. Spanish and French clitics are never
-      generic, and the coverage model is lenient for those languages, so they are left to
-      the structure;
+      which may be generic) but that has words enough of its own (3 or more), is
+      confidently covered on its own, and by passages other than those the previous
+      answer cited, is about something else: it stands alone. Spanish and French clitics
+      are never generic, and the coverage model is lenient for those languages, so they
+      are left to the structure;
     * a short question (at most 3 words of its own) that reads as complete but is not
       covered on its own, and is once the previous topic joins it, leans on it (an
       implicit subject or object: "what happens if they refuse?")."""
     if leans and reading.lang == "en" and reading.dangling and not reading.fragment \
             and not reading.opener and reading.content >= 3:
-        return confidence(question) < 0.5
+        p, top = confidence(question)
+        return p < 0.5 or bool(set(top) & set(previous.cited))
     if not leans and reading.content <= 3:
-        return confidence(question) < 0.5 <= confidence(_join(question, topic))
+        joined = _join(question, _topic(previous.query, topic_words))
+        return confidence(question)[0] < 0.5 <= confidence(joined)[0]
     return leans
 
 
