@@ -252,7 +252,8 @@ def _arbitrate(question: str, reading: Reading, leans: bool, previous: PriorTurn
     fitted parameter (more likely than not, p >= 0.5, by the coverage model):
 
     * an English question whose only sign of leaning is a pronoun ("how do they respond",
-      which may be generic) but that has words enough of its own (3 or more), is
+      which may be generic) or that is a bare phrase ("rural police stations?", which may
+      be a query typed as keywords), but that has words enough of its own (3 or more), is
       confidently covered on its own, and by passages other than those the previous
       answer cited, is about something else: it stands alone. Spanish and French clitics
       are never generic, and the coverage model is lenient for those languages, so they
@@ -260,8 +261,8 @@ def _arbitrate(question: str, reading: Reading, leans: bool, previous: PriorTurn
     * a short question (at most 3 words of its own) that reads as complete but is not
       covered on its own, and is once the previous topic joins it, leans on it (an
       implicit subject or object: "what happens if they refuse?")."""
-    if leans and reading.lang == "en" and reading.dangling and not reading.fragment \
-            and not reading.opener and reading.content >= 3:
+    generic = (reading.dangling and not reading.fragment) or reading.keyword_like
+    if leans and reading.lang == "en" and generic and not reading.opener and reading.content >= 3:
         p, top = confidence(question)
         return p < 0.5 or bool(set(top) & set(previous.cited))
     if not leans and reading.content <= 3:

@@ -103,6 +103,7 @@ _IL_Y_A = re.compile(r"\b(?:il y a(?:vait|ura)?|y a-t-il|y-a-t-il|il y en a)(?:-
 _EST_CE_QUE = re.compile(r"\best-ce qu")
 _TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?|[,;:.?!¿¡]|-(?=[a-z])")
 _CLAUSE_BREAK = frozenset(",;:")
+_PUNCTUATION = frozenset(",;:.?!¿¡-")
 
 
 @dataclass(frozen=True)
@@ -117,6 +118,7 @@ class Reading:
     fragment: bool  # no finite clause and opens on a function word
     anaphors: tuple[str, ...]  # referring words found
     dangling: tuple[str, ...]  # those with no antecedent inside the question
+    keyword_like: bool = False  # a bare phrase asked as a question: a fragment, or a query typed as keywords
 
     @property
     def leans(self) -> bool:
@@ -137,18 +139,35 @@ def language(question: str) -> Lang:
 def read(question: str) -> Reading:
     lang = language(question)
     q = fold(question)
-    q = _EXPLETIVE.sub(" ", _ABOUT_THE_GUIDANCE.sub(" ", q)) if lang == "en" else q
+    # expletive "it" and "it" for the guidance refer to nothing; the clause stays finite
+    q = _EXPLETIVE.sub(" is ", _ABOUT_THE_GUIDANCE.sub(" is ", q)) if lang == "en" else q
     # French existential "il y a" is finite and refers to nothing
     q = _IL_Y_A.sub(" est ", _EST_CE_QUE.sub(" ", q)) if lang == "fr" else q
+    q = _contractions(q) if lang == "en" else q
     words = tuple(_words(q, lang))
-    lexical = [w for w in words if w not in _CLAUSE_BREAK and w != "-"]
+    lexical = [w for w in words if w not in _PUNCTUATION]
     content = sum(1 for w in lexical if _is_content(w))
     first = next((w for w in lexical if w not in _CONNECTIVES), "")
     opener = bool(lexical) and lexical[0] in _CONNECTIVES
-    finite = any(w in _AUX or w in _WH for w in lexical) or _is_content(first)
-    fragment = not finite and bool(first) and not _is_content(first)
+    marked = any(w in _AUX or w in _WH for w in lexical)
+    # a sentence opening on a content word is an imperative ("Describe the options."), or
+    # in Spanish and French a verb-first question; an English one asked with "?" and no
+    # auxiliary or question word is a bare phrase ("rural police stations?")
+    keyword_like = not marked and _is_content(first) and lang == "en" and question.rstrip().endswith("?")
+    finite = marked or (_is_content(first) and not keyword_like)
+    fragment = not finite and (bool(first) or not lexical)
     anaphors, dangling = _anaphors(words, lang)
-    return Reading(lang, words, content, opener, finite, fragment or (not lexical), anaphors, dangling)
+    return Reading(lang, words, content, opener, finite, fragment, anaphors, dangling, keyword_like)
+
+
+def _contractions(q: str) -> str:
+    """English contractions as words: "they've" -> "they have", "what's" -> "what is"; a
+    possessive "'s" after a word of content is dropped ("women's groups")."""
+    q = re.sub(r"n't\b", " not", q)
+    q = re.sub(r"'(re|ve|ll|d|m)\b", lambda m: " " + {"re": "are", "ve": "have", "ll": "will", "d": "would",
+                                                       "m": "am"}[m.group(1)], q)
+    return re.sub(r"\b([a-z]+)'s\b", lambda m: m.group(1) + (" is" if m.group(1) in _CLOSED or
+                                                              m.group(1) in _ANAPHOR["en"] else ""), q)
 
 
 def _words(q: str, lang: Lang) -> list[str]:
@@ -187,7 +206,7 @@ def _referring(words: tuple[str, ...], i: int, lang: Lang) -> str | None:
     if w in _DEMONSTRATIVE[lang] and nxt and _is_content(nxt) and (w != "that" or prev in _PREPOSITIONS):
         return "demonstrative"  # "those shops", "esas comisarías", "ces unités": already mentioned
     if w in _ANAPHOR[lang]:
-        if lang == "en" and w == "that" and prev and _is_content(prev):
+        if lang == "en" and w == "that" and prev and _is_content(prev) and nxt and nxt not in _PUNCTUATION:
             return None  # relative or complement "that" after a word of the question's own
         return "locative" if w in ("alli", "ahi") else "pronoun"
     if lang == "en" and w == "one" and prev not in ("no", "any", "every", "each", "the", "this", "that") \
