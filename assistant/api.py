@@ -15,7 +15,7 @@ import numpy as np
 from assistant.answerability import AnswerabilityJudge, Cited, Verdict, is_english, not_covered_text
 from assistant.answerer import Answerer, AnswerRequest, Composition, Part, StreamingAnswerer
 from assistant.compose import ExtractiveAnswerer
-from assistant.conversation import CitationFinder, focus_retrieval, next_in_list
+from assistant.conversation import CitationFinder, focus_retrieval, next_in_list, with_own_words
 from assistant.coverage import CALIBRATION_FILE, CoverageModel
 from assistant.focus import find_focus
 from assistant.followup import ConversationResolver, FollowUpResolver, Resolution
@@ -23,6 +23,7 @@ from assistant.index import IndexView
 from assistant.model import Answer, DocumentInfo, QuestionError, Turn
 from assistant.retrieve import FusionConfig, HybridRetriever, Retrieval
 from assistant.safety import SAFETY_NOTE, SAFETY_NOTE_MORE, is_personal_disclosure
+from assistant.standalone import read
 from assistant.text import clean_question, instruction_like, tokens
 from ingest.embed import MINILM_NAME
 from ingest.model import Passage
@@ -146,7 +147,11 @@ class Assistant:
         k = top_k or self.settings.top_k
         resolution = self.resolver(q, turns)
         query = resolution.query
-        main = self._focused(self.retrieve(query), resolution)
+        main = self.retrieve(query)
+        if resolution.followup and query != q and resolution.kind not in ("ordinal", "what-else") \
+                and read(q).content >= 3:
+            main = with_own_words(main, self.retrieve(q))
+        main = self._focused(main, resolution)
         disclosure = is_personal_disclosure(q)
         notice = SAFETY_NOTE if disclosure else ""
         focus = find_focus(query if resolution.kind == "what-about" else q)
