@@ -53,17 +53,33 @@ _ORDINAL_REF = re.compile(
     r"(?P<noun>\s+" + _REFERENT_NOUN + r"s?)?"
     r"|\b(?:number|point|item|no\.?|numero|punto)\s*(?P<num>[1-9])\b|\[(?P<mark>[1-9])\]",
 )
-_RETURN = re.compile(
-    r"^\W*(?:(?:ok(?:ay)?|so|and|now|right)\W+)*(?:going |coming |getting |to go |turning )?back to\b"
-    r"|^\W*(?:(?:ok(?:ay)?|so|and|now)\W+)*(?:returning to|on the subject of|volviendo a|regresando a|"
-    r"pour revenir (?:a|sur)|revenons (?:a|sur)|de retour a)\b"
+# a return to an earlier topic, said in the question's opening clause (before its first
+# comma, dash or colon): "going back to…", "can we go back to…", "let's return to…"
+_RETURN_MARK = re.compile(
+    r"\b(?:(?:go|going|get|getting|come|coming|turn|turning|went|circle|circling)\s+)?back to\b"
+    r"|\breturn(?:ing)? to\b|\bon the subject of\b|\bvolv(?:iendo|amos|er) a\b|\bregres(?:ando|emos|ar) a\b"
+    r"|\bretomando\b|\bde vuelta a\b|\b(?:revenir|revenons|de retour) (?:a|au|aux|sur)\b"
 )
 _BACK_REF = re.compile(
-    r"\byou (?:just )?(?:mentioned|said|listed|cited|quoted|described)\b|\bmentioned (?:above|earlier)\b"
-    r"|\b(?:we|you) (?:discussed|talked about|were discussing) (?:earlier|before)\b"
-    r"|\b(?:as )?above\b|\bmencionaste\b|\bdijiste\b"
-    r"|\bvous avez (?:mentionne|dit)\b|\btu as (?:mentionne|dit)\b",
+    r"\b(?:you|we)\s+(?:just\s+|already\s+)?(?:mentioned|said|listed|cited|quoted|described|named|gave|"
+    r"brought up|pointed out|discussed|talked about|spoke about|were (?:talking|discussing|saying))\b"
+    r"|\bmentioned (?:above|earlier|before)\b|\b(?:as )?above\b"
+    r"|\bmencion(?:aste|o|amos|aron)\b|\bdijiste\b|\bhablamos\b|\bhablaste\b|\blo que (?:dijo|dijiste)\b"
+    r"|\b(?:vous avez|tu as|nous avons|on a)\s+(?:mentionne|dit|evoque|parle|cite)\b"
+    r"|\bdont (?:on|nous) a(?:vons)? parle\b",
 )
+
+
+class _Return:
+    """``search`` finds a return marker in the question's opening clause only."""
+
+    @staticmethod
+    def search(q: str) -> re.Match[str] | None:
+        opening = re.split(r"\s[-–—]\s|[,:;?]", q, maxsplit=1)[0]
+        return _RETURN_MARK.search(opening) if len(opening.split()) <= 8 else None
+
+
+_RETURN = _Return()
 _WHAT_ABOUT = re.compile(
     r"^\W*(?:(?:and|but|so|ok(?:ay)?|right)\W+)?(?:what|how) about\b\W*(?P<x>.*)$"
     r"|^\W*(?:y|e)\s+(?:que hay de|qué hay de|que pasa con|qué pasa con|en cuanto a)\b\W*(?P<xes>.*)$"
