@@ -53,6 +53,8 @@ _DEMONSTRATIVE = {
     "es": frozenset("este esta estos estas ese esa esos esas aquel aquella aquellos aquellas".split()),
     "fr": frozenset("ce cet cette ces".split()),
 }
+_DEMONSTRATIVE_PRONOUN = frozenset("this that these those eso esto ello aquello cela ceci ca".split())
+_COORDINATORS = frozenset("and but or because y pero o porque et mais ou car parce".split())
 _CLITIC_ES = frozenset("lo la los las le les".split())
 _CLITIC_FR = frozenset("le la les lui leur".split())
 _ENCLITIC_ES = re.compile(r"^[a-z]{2,}(?:ar|er|ir|ando|iendo)(?:se|me|nos)?(?:lo|la|los|las|le|les)$")
@@ -208,7 +210,11 @@ def _referring(words: tuple[str, ...], i: int, lang: Lang) -> str | None:
     if w in _ANAPHOR[lang]:
         if lang == "en" and w == "that" and prev and _is_content(prev) and nxt and nxt not in _PUNCTUATION:
             return None  # relative or complement "that" after a word of the question's own
-        return "locative" if w in ("alli", "ahi") else "pronoun"
+        if w in ("this", "that") and nxt in ("many", "much", "few", "little", "far", "long", "often"):
+            return None  # degree: "that many beds"
+        if w in ("alli", "ahi"):
+            return "locative"
+        return "proposition" if w in _DEMONSTRATIVE_PRONOUN else "pronoun"
     if lang == "en" and w == "one" and prev not in ("no", "any", "every", "each", "the", "this", "that") \
             and not (nxt and (_is_content(nxt) or nxt == "of")):
         return "pronoun"  # "run *one* for a year", "set *one* up": not "one stop shop", "one of"
@@ -269,12 +275,24 @@ def _has_antecedent(words: tuple[str, ...], i: int, nouns: set[int], kind: str) 
         # "those shops" has its antecedent only in an earlier mention of shops
         own = set(tokens(words[i + 1]))
         return any(own & set(tokens(words[j])) for j in range(start, i))
+    if kind == "proposition":
+        # "why do survivors prefer *that*?": a demonstrative pronoun points to something
+        # said, never to a noun of its own clause; an earlier clause may state it ("security
+        # as a basic service: what does the guidance say on *that*?")
+        before = [j for j in before if j < _clause_start(words, i)]
     if kind == "locative":
         # French y / Spanish allí stand for a place or an "à" phrase: a noun after a preposition
         before = [j for j in before if j and words[j - 1] in _PREPOSITIONS and words[j - 1] != "de"]
     if before:
         return True
     return _cataphoric(words, i, nouns)
+
+
+def _clause_start(words: tuple[str, ...], i: int) -> int:
+    for j in range(i - 1, -1, -1):
+        if words[j] in _PUNCTUATION or words[j] in _SUBORDINATORS or words[j] in _COORDINATORS:
+            return j + 1
+    return 0
 
 
 def _sentence_start(words: tuple[str, ...], i: int) -> int:
