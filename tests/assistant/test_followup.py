@@ -79,3 +79,61 @@ def test_it_with_a_verb_is_a_reference_and_french_clitic_y_points_back() -> None
     assert _resolver()("Pourquoi est-ce utile d'y associer les associations de femmes rurales ?", HISTORY).followup
     assert not _resolver()("Il y a-t-il des commissariats réservés aux femmes dans les zones rurales ?",
                            HISTORY).followup
+
+
+def test_what_about_replaces_the_phrase_it_shares_a_word_with() -> None:
+    prev = PriorTurn("Can DDR programmes help reduce violence after a war?", CITED, "")
+    assert resolve_against("What about rule of law programmes?", prev).query == \
+        "Can rule of law programmes help reduce violence after a war?"
+
+
+def test_a_fragment_keeps_the_previous_frame_and_adds_a_prepositional_phrase() -> None:
+    prev = PriorTurn("How should the police coordinate with health services?", CITED, "")
+    r = resolve_against("and at community level?", prev)
+    assert r.kind == "ellipsis" and r.query == "How should the police coordinate with health services at community level?"
+    assert r.focus == ()  # a fragment asks for something new in the same frame
+
+
+def test_what_about_sets_aside_previous_passages_that_do_not_mention_the_new_thing() -> None:
+    texts = {CITED[0]: "One stop shops for survivors in rural areas.", CITED[1]: "Women's police stations."}
+    r = ConversationResolver(lambda t: CITED if t["role"] == "assistant" else (), text_of=texts.__getitem__)(
+        "What about rural areas?", HISTORY)
+    assert r.kind == "what-about" and r.exclude == (CITED[1],)
+
+
+def test_a_return_marker_in_the_opening_clause_and_an_earlier_turns_words_pick_that_turn() -> None:
+    history: list[Turn] = [
+        *HISTORY,
+        {"role": "user", "content": "How should officers be trained?"},
+        {"role": "assistant", "content": "Training [1]."},
+    ]
+    for q in ("Can we go back to the one stop shops? Who runs them?", "Who runs the shops you talked about?"):
+        r = _resolver()(q, history)
+        assert r.kind == "switch-back" and r.previous is not None, q
+        assert r.previous.query == "What is a one stop shop?", q
+    # "return to" inside a question of its own is not a return to the conversation
+    assert not _resolver()("How can survivors return to work after leaving a shelter?", history).followup
+
+
+def _confident(scores: dict[str, tuple[float, tuple[str, ...]]]) -> ConversationResolver:
+    return ConversationResolver(lambda t: CITED if t["role"] == "assistant" else (),
+                                confidence=lambda q: scores.get(q, (0.0, ())))
+
+
+def test_retrieval_decides_whether_a_dangling_english_pronoun_is_generic() -> None:
+    q = "How do they decide which complaints reach a prosecutor?"
+    # covered on its own, by other passages than those just cited: a new question
+    assert not _confident({q: (0.9, ("doc#other",))})(q, HISTORY).followup
+    # covered, but by what was just cited: about the same thing
+    assert _confident({q: (0.9, (CITED[0],))})(q, HISTORY).followup
+    # not covered on its own: it needs the conversation
+    assert _confident({q: (0.2, ("doc#other",))})(q, HISTORY).followup
+    # clitics are never generic: structure alone decides
+    assert _confident({"¿Quién los supervisa?": (0.9, ("doc#other",))})("¿Quién los supervisa?", HISTORY).followup
+
+
+def test_a_short_complete_question_covered_only_with_the_topic_leans_on_it() -> None:
+    q = "What happens if they refuse?"
+    joined = f"{q} (one stop shop)"
+    assert _confident({q: (0.1, ()), joined: (0.8, ())})(q, HISTORY).followup
+    assert not _confident({q: (0.1, ()), joined: (0.2, ())})(q, HISTORY).followup
