@@ -104,6 +104,7 @@ _ABOUT_THE_GUIDANCE = re.compile(
 _IL_Y_A = re.compile(r"\b(?:il y a(?:vait|ura)?|y a-t-il|y-a-t-il|il y en a)(?:-t-il)?\b")
 _EST_CE_QUE = re.compile(r"\best-ce qu")
 _TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?|[,;:.?!¿¡]|-(?=[a-z])")
+NULL_SUBJECT = "(null subject)"  # stands in ``dangling`` for a subject Spanish leaves out
 _CLAUSE_BREAK = frozenset(",;:")
 _PUNCTUATION = frozenset(",;:.?!¿¡-")
 
@@ -159,7 +160,26 @@ def read(question: str) -> Reading:
     finite = marked or (_is_content(first) and not keyword_like)
     fragment = not finite and (bool(first) or not lexical)
     anaphors, dangling = _anaphors(words, lang)
+    if lang == "es" and _null_subject(words):
+        dangling = (*dangling, NULL_SUBJECT)
     return Reading(lang, words, content, opener, finite, fragment, anaphors, dangling, keyword_like)
+
+
+def _null_subject(words: tuple[str, ...]) -> bool:
+    """Spanish drops a subject the conversation gives: a verb with nothing after it but a
+    prepositional phrase or the end ("¿funcionan en zonas rurales?", "¿pueden
+    denunciar?"), where a question of its own names its subject after the verb
+    ("¿existen comisarías de mujeres…?", "¿pueden *las mujeres* denunciar…?")."""
+    rest = [w for w in words if w not in _PUNCTUATION]
+    i = 0
+    while i < len(rest) and (rest[i] in _CONNECTIVES or rest[i] in _WH or rest[i] in _AUX
+                             or rest[i] in _ADVERBS or rest[i] in ("se", "no")
+                             or (rest[i] == "por" and i + 1 < len(rest) and rest[i + 1] == "que")):
+        i += 2 if rest[i] == "por" else 1
+    if i >= len(rest) or not _is_content(rest[i]):
+        return False
+    nxt = rest[i + 1] if i + 1 < len(rest) else ""
+    return not nxt or nxt in _PREPOSITIONS or nxt in _ADVERBS or nxt in ("mejor", "peor", "bien", "mal")
 
 
 def _contractions(q: str) -> str:

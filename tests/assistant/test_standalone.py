@@ -80,3 +80,13 @@ def test_language() -> None:
     assert language("¿Dónde conviene instalarlas?") == "es"
     assert language("Qui les finance ?") == "fr"
     assert language("Who funds them?") == "en"
+
+
+@pytest.mark.parametrize(("question", "leans"), [
+    ("¿Funcionan en zonas rurales?", True), ("¿Pueden denunciar?", True), ("¿Por qué funcionan mejor?", True),
+    ("¿Existen comisarías de mujeres en América Latina?", False),  # subject after the verb
+    ("¿Pueden las mujeres denunciar de forma anónima?", False),
+    ("¿Cómo se denuncia una agresión?", False),
+])
+def test_a_spanish_verb_without_a_subject_takes_it_from_the_conversation(question: str, leans: bool) -> None:
+    assert read(question).leans is leans, question
