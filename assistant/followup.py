@@ -25,6 +25,7 @@ The words used here are closed-class function words of English, Spanish and Fren
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol
@@ -144,7 +145,8 @@ class ConversationResolver:
                  confidence: Confidence | None = None, text_of: Callable[[str], str] | None = None) -> None:
         self.cited_in = cited_in
         self.topic_words = topic_words
-        self.confidence = confidence
+        # every request replays the whole history: remember what retrieval said of a query
+        self.confidence = _remembered(confidence) if confidence else None
         self.text_of = text_of
 
     def __call__(self, question: str, history: Sequence[Turn]) -> Resolution:
@@ -177,6 +179,26 @@ class ConversationResolver:
             query = resolve_against(question, prior, self.topic_words, self.confidence).query
         cited = self.cited_in(answer) if answer is not None else ()
         return PriorTurn(query, cited, answer["content"] if answer else "")
+
+
+def _remembered(confidence: Confidence, size: int = 512) -> Confidence:
+    """``confidence`` with a bounded memory (oldest forgotten first); the resolver is
+    rebuilt with the index, so a new generation starts afresh."""
+    seen: dict[str, tuple[float, tuple[str, ...]]] = {}
+    lock = threading.Lock()  # the web server answers from several threads
+
+    def cached(query: str) -> tuple[float, tuple[str, ...]]:
+        with lock:
+            if query in seen:
+                return seen[query]
+        value = confidence(query)
+        with lock:
+            while len(seen) >= size:
+                del seen[next(iter(seen))]
+            seen[query] = value
+        return value
+
+    return cached
 
 
 def resolve_against(question: str, turns: Sequence[PriorTurn] | PriorTurn,
