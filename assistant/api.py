@@ -212,11 +212,13 @@ class Assistant:
         k = 1.0 if resolution.kind == "what-else" else 5.0
         focus = resolution.focus
         if resolution.exclude:
-            # "anything else?": what was cited is out; the rest of its list comes into view
+            # "anything else?" / "what about X?": what was cited is out; for "anything
+            # else?" the rest of its list comes into view
             r = Retrieval(r.query, tuple(h for h in r.hits if h.passage.uid not in resolution.exclude),
                           r.signals, r.query_vectors, r.timings_ms)
             first = self.view.by_uid.get(resolution.exclude[0])
-            focus = next_in_list(self._siblings(first), resolution.exclude) if first else ()
+            if resolution.kind == "what-else":
+                focus = next_in_list(self._siblings(first), resolution.exclude) if first else ()
         return focus_retrieval(r, focus, self.view.by_uid, weight=weight, k=k)
 
     def _siblings(self, p: Passage) -> list[Passage]:
