@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from typing import Literal, Protocol
 
 from assistant.model import Turn
-from assistant.standalone import Reading, read
+from assistant.standalone import Reading, ends_in_noun, read
 from assistant.text import fold, tokens
 
 Kind = Literal["standalone", "pronoun", "ellipsis", "ordinal", "what-about", "why", "switch-back",
@@ -269,6 +269,7 @@ def _join(question: str, topic: str) -> str:
 _PREPOSITION_START = re.compile(
     r"^(?:in|at|on|for|with|by|during|after|before|among|within|inside|outside|from|en|con|para|por|"
     r"durante|entre|dans|pour|avec|chez|pendant|sur|au|aux|a)\b")
+_ARTICLES = frozenset("the a an this that these those el la los las un una le les des du".split())
 _CONNECT_WORDS = frozenset("and but so also then or ok okay right well now y e pero o bueno et mais ou alors "
                            "puis bon".split())
 
@@ -365,16 +366,24 @@ def _keep_frame(previous_query: str, x: str) -> str:
     """"What about X?", "and X?": the previous question's frame with X in it. A
     prepositional X ("at community level") is an adjunct and is added; otherwise X takes
     the place of the previous question's phrase it shares a word with ("what about rule
-    of law *programmes*?" after "can DDR *programmes* help…"), else of its object, taken
-    to be its last run of content words (questions put their object last)."""
+    of law *programmes*?" after "can DDR *programmes* help…"), else of its object when it
+    ends on one (its last run of content words, in a noun position); otherwise X is asked
+    with the previous topic beside it ("what about mentoring?" after "how should police be
+    trained?")."""
     words = previous_query.strip().rstrip("?.! ").split()
     if _PREPOSITION_START.match(fold(x)):
         return " ".join([*words, x]) + "?"
-    runs = _content_runs(words)
-    if not runs:
-        return x
     shared = set(tokens(x))
-    start, end = next((r for r in runs if shared & set(tokens(" ".join(words[r[0]:r[1]])))), runs[-1])
+    runs = _content_runs(words)
+    slot = next((r for r in runs if shared & set(tokens(" ".join(words[r[0]:r[1]])))), None)
+    if slot is None and runs and ends_in_noun(" ".join(words[:runs[-1][1]])):
+        slot = runs[-1]  # its object: questions put their object last
+    if slot is None:
+        # no phrase to put X in place of: X with the previous topic beside it
+        return _join(x, _topic(previous_query, 8))
+    start, end = slot
+    if start and x.split()[0].lower() in _ARTICLES and words[start - 1].lower() in _ARTICLES:
+        start -= 1  # "the security forces" -> "the Special Rapporteur", not "the the …"
     return " ".join([*words[:start], x, *words[end:]]) + "?"
 
 

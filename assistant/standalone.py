@@ -165,6 +165,16 @@ def read(question: str) -> Reading:
     return Reading(lang, words, content, opener, finite, fragment, anaphors, dangling, keyword_like)
 
 
+def ends_in_noun(text: str) -> bool:
+    """Is the last content word of ``text`` in a noun position (the object of "how should
+    police respond to domestic *violence*", not the verb of "how should police be
+    *trained*")?"""
+    lang = language(text)
+    words = tuple(_words(_contractions(fold(text)) if lang == "en" else fold(text), lang))
+    content = [i for i, w in enumerate(words) if _is_content(w)]
+    return bool(content) and content[-1] in _noun_positions(words, lang)
+
+
 def _null_subject(words: tuple[str, ...]) -> bool:
     """Spanish drops a subject the conversation gives: a verb with nothing after it but a
     prepositional phrase or the end ("¿funcionan en zonas rurales?", "¿pueden

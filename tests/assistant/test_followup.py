@@ -137,3 +137,12 @@ def test_a_short_complete_question_covered_only_with_the_topic_leans_on_it() -> 
     joined = f"{q} (one stop shop)"
     assert _confident({q: (0.1, ()), joined: (0.8, ())})(q, HISTORY).followup
     assert not _confident({q: (0.1, ()), joined: (0.2, ())})(q, HISTORY).followup
+
+
+def test_what_about_does_not_put_a_noun_in_place_of_a_verb() -> None:
+    prev = PriorTurn("How should police be trained?", CITED, "")
+    r = resolve_against("What about mentoring?", prev)
+    assert r.kind == "what-about" and "be mentoring" not in r.query and "mentoring" in r.query
+    prev = PriorTurn("How can reviews put pressure on the security forces?", CITED, "")
+    assert resolve_against("what about the Special Rapporteur?", prev).query == \
+        "How can reviews put pressure on the Special Rapporteur?"
