@@ -35,7 +35,7 @@ from assistant.standalone import Reading, ends_in_noun, read
 from assistant.text import fold, tokens
 
 Kind = Literal["standalone", "pronoun", "ellipsis", "ordinal", "what-about", "why", "switch-back",
-               "what-else"]
+               "what-else", "continuation"]
 
 _ORDINALS = {
     "first": 0, "1st": 0, "second": 1, "2nd": 1, "third": 2, "3rd": 2, "fourth": 3, "4th": 3,
@@ -222,6 +222,11 @@ def resolve_against(question: str, turns: Sequence[PriorTurn] | PriorTurn,
         return explicit
     cued = bool(_BACK_REF.search(q)) or bool(_RETURN.search(q))
     leans = reading.leans or reading.content <= 1 or (reading.opener and reading.content <= 4) or cued
+    only_opened = leans and reading.opener and not reading.leans and reading.content >= 2 and not cued
+    if confidence is not None and only_opened and _elsewhere(question, previous, confidence):
+        # "and how can civil society hold the police to account?": it continues the
+        # conversation, but as a complete question answered elsewhere it keeps its own words
+        return Resolution(question, True, "continuation", (), previous)
     if confidence is not None and not cued:
         leans = _arbitrate(question, reading, leans, previous, topic_words, confidence)
     if not leans:
@@ -302,12 +307,17 @@ def _arbitrate(question: str, reading: Reading, leans: bool, previous: PriorTurn
       implicit subject or object: "what happens if they refuse?")."""
     generic = (reading.dangling and not reading.fragment) or reading.keyword_like
     if leans and reading.lang == "en" and generic and not reading.opener and reading.content >= 3:
-        p, top = confidence(question)
-        return p < 0.5 or bool(set(top) & set(previous.cited))
+        return not _elsewhere(question, previous, confidence)
     if not leans and reading.content <= 3:
         joined = _join(question, _topic(previous.query, topic_words))
         return confidence(question)[0] < 0.5 <= confidence(joined)[0]
     return leans
+
+
+def _elsewhere(question: str, previous: PriorTurn, confidence: Confidence) -> bool:
+    """Confidently covered on its own, by passages other than those just cited."""
+    p, top = confidence(question)
+    return p >= 0.5 and not set(top) & set(previous.cited)
 
 
 def _explicit(question: str, q: str, reading: Reading, previous: PriorTurn,
