@@ -149,7 +149,7 @@ def test_what_about_does_not_put_a_noun_in_place_of_a_verb() -> None:
 
 
 def test_a_complete_question_opened_by_and_keeps_its_own_words_when_answered_elsewhere() -> None:
-    q = "And how can civil society monitor police budgets?"
+    q = "And how do donors choose projects?"
     r = _confident({q: (0.9, ("doc#other",))})(q, HISTORY)
     assert r.followup and r.kind == "continuation" and r.query == q and r.focus == ()
     # answered by what was just cited: an ordinary follow-up on the same topic
