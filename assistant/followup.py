@@ -230,6 +230,10 @@ def resolve_against(question: str, turns: Sequence[PriorTurn] | PriorTurn,
     if confidence is not None and not cued:
         leans = _arbitrate(question, reading, leans, previous, topic_words, confidence)
     if not leans:
+        earlier = _returned_to(q, turns)
+        if earlier is not None:
+            return Resolution(_join(question, _topic(earlier.query, topic_words)), True, "switch-back",
+                              earlier.cited, earlier)
         return Resolution(question, False, "standalone", (), previous)
     # what it leans on: the latest turn, unless the question names an earlier one's words
     referent = _referent(q, turns, require_overlap=False) or previous
@@ -344,6 +348,20 @@ def _explicit(question: str, q: str, reading: Reading, previous: PriorTurn,
         if _OTHER.search(q):  # "what else?": the rest of the list the answer quoted from
             return Resolution(_join(question, topic), True, "what-else", (), previous, previous.cited)
         return Resolution(_join(question, topic), True, "ellipsis", previous.cited, previous)
+    return None
+
+
+def _returned_to(q: str, turns: Sequence[PriorTurn]) -> PriorTurn | None:
+    """A complete question that takes up an earlier question's subject (two or more of its
+    content words) which the last exchange did not touch returns to that turn, even
+    without "going back to"."""
+    if len(turns) < 2:
+        return None
+    last = set(tokens(turns[-1].query)) | set(tokens(turns[-1].answer))
+    words = set(tokens(q)) - last
+    for t in reversed(turns[:-1]):
+        if len(words & set(tokens(t.query))) >= 2:
+            return t
     return None
 
 

@@ -155,3 +155,17 @@ def test_a_complete_question_opened_by_and_keeps_its_own_words_when_answered_els
     # answered by what was just cited: an ordinary follow-up on the same topic
     r = _confident({q: (0.9, (CITED[0],))})(q, HISTORY)
     assert r.followup and r.kind != "continuation" and "stop" in r.query.lower()
+
+
+def test_a_complete_question_taking_up_an_earlier_subject_returns_to_it() -> None:
+    history: list[Turn] = [
+        {"role": "user", "content": "What is a one stop shop for survivors?"},
+        {"role": "assistant", "content": "Investing in one stop shops [1]."},
+        {"role": "user", "content": "How should officers be trained?"},
+        {"role": "assistant", "content": "Training [1]."},
+    ]
+    r = _resolver()("Where should one stop shops be set up?", history)
+    assert r.followup and r.kind == "switch-back" and r.previous is not None
+    assert r.previous.query == "What is a one stop shop for survivors?"
+    # a new subject is not a return
+    assert not _resolver()("Who oversees the security sector?", history).followup
