@@ -96,8 +96,11 @@ _ADVERBS = frozenset("usually often always also just still even only very quite 
 _CLOSED = (_DETERMINERS | _PREPOSITIONS | _AUX | _WH | _SUBJECT | _SUBORDINATORS | _CONNECTIVES | _ADVERBS
            | frozenset("much many more most less least mas menos plus moins ne pas n".split()))
 # "it" as an expletive or as the guidance itself refers to nothing in the conversation
-_EXPLETIVE = re.compile(r"\b(?:it(?:'s|\s+is|\s+was|\s+be|\s+would be)|(?:is|was) it|(?:would|will) it be)\s+"
-                        r"(?:[a-z]+\s+){0,2}(?:to|that|if|whether)\b|\b(?:is|was) it worth\b")
+# extraposition: "it" stands for a clause that follows ("is it worth…", "does it make sense
+# to…", "how long does it take to…", "would it cost us to…")
+_EXPLETIVE = re.compile(r"\b(?:it(?:'s|\s+is|\s+was|\s+be|\s+would be)|(?:is|was) it|(?:would|will) it be"
+                        r"|(?:does|did|do|would|will|could|can|might) it)\s+"
+                        r"(?:[a-z]+\s+){0,3}(?:to|that|if|whether)\b|\b(?:is|was) it worth\b")
 _ABOUT_THE_GUIDANCE = re.compile(
     r"\b(?:does|do|did|would|could|can)\s+(?:it|they|(?:this|the) (?:guidance|page|document|text|module))\s+"
     r"(?:say|says|recommend|suggest|mention|propose|advise|cover|talk|tell)\b")

@@ -34,6 +34,7 @@ def test_english_anaphors_without_antecedent_lean_on_the_conversation(question: 
     "When they first join, what training do new recruits get?",  # cataphora
     "How do women's organizations get their voices into security sector reform?",
     "Is it true that women prefer to report to female officers?",  # expletive "it"
+    "Does it make sense to train every officer in statement taking?",  # extraposition
     "What does it say about shelters?",  # "it" is the guidance
     "Security and justice as basic services: what does the guidance say on that?",
     "Why would police stations need that many beds?",  # degree "that"
