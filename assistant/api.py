@@ -15,7 +15,7 @@ import numpy as np
 from assistant.answerability import AnswerabilityJudge, Cited, Verdict, is_english, not_covered_text
 from assistant.answerer import Answerer, AnswerRequest, Composition, Part, StreamingAnswerer
 from assistant.compose import ExtractiveAnswerer
-from assistant.conversation import CitationFinder, focus_retrieval
+from assistant.conversation import CitationFinder, focus_retrieval, next_in_list, with_own_words
 from assistant.coverage import CALIBRATION_FILE, CoverageModel
 from assistant.focus import find_focus
 from assistant.followup import ConversationResolver, FollowUpResolver, Resolution
@@ -23,6 +23,7 @@ from assistant.index import IndexView
 from assistant.model import Answer, DocumentInfo, QuestionError, Turn
 from assistant.retrieve import FusionConfig, HybridRetriever, Retrieval
 from assistant.safety import SAFETY_NOTE, SAFETY_NOTE_MORE, is_personal_disclosure
+from assistant.standalone import read
 from assistant.text import clean_question, instruction_like, tokens
 from ingest.embed import MINILM_NAME
 from ingest.model import Passage
@@ -48,10 +49,10 @@ class Assistant:
         self._fusion = fusion
         self._given_resolver = resolver
         self._lock = threading.Lock()
+        self.coverage = coverage or (CoverageModel.load() if CALIBRATION_FILE.is_file() else None)
         self._open_index()
         self._answerer = answerer
         self._llm: tuple[Any, Answerer] | None = None  # (retriever it was built for, answerer)
-        self.coverage = coverage or (CoverageModel.load() if CALIBRATION_FILE.is_file() else None)
         if settings.llm and answerer is None:
             _ = self.answerer  # a bad --llm spec fails here, before any question
 
@@ -68,7 +69,8 @@ class Assistant:
             minilm.embed_documents if minilm else (lambda texts: np.zeros((len(texts), 384))),
             self.view.passages)
         self.resolver: FollowUpResolver = self._given_resolver or ConversationResolver(
-            CitationFinder(self.view.passages))
+            CitationFinder(self.view.passages), confidence=self._confidence if self.coverage else None,
+            text_of=lambda uid: self.view.by_uid[uid].text if uid in self.view.by_uid else "")
 
     def _fresh(self) -> None:
         """Pick up a newly published index generation (ingest ran while we serve)."""
@@ -145,7 +147,11 @@ class Assistant:
         k = top_k or self.settings.top_k
         resolution = self.resolver(q, turns)
         query = resolution.query
-        main = self._focused(self.retrieve(query), resolution)
+        main = self.retrieve(query)
+        if resolution.followup and query != q and resolution.kind not in ("ordinal", "what-else") \
+                and read(q).content >= 3:
+            main = with_own_words(main, self.retrieve(q))
+        main = self._focused(main, resolution)
         disclosure = is_personal_disclosure(q)
         notice = SAFETY_NOTE if disclosure else ""
         focus = find_focus(query if resolution.kind == "what-about" else q)
@@ -201,19 +207,31 @@ class Assistant:
     def _focused(self, r: Retrieval, resolution: Resolution) -> Retrieval:
         """Keep a follow-up near what it refers to: an ordinal names one passage outright;
         "that"/"why"/ellipsis lean on the previous answer's passages more gently."""
-        weight = 3.0 if resolution.kind == "ordinal" else 0.5
+        # an ordinal names one passage, "anything else?" the rest of a list in order: outright
+        weight = 3.0 if resolution.kind in ("ordinal", "what-else") else 0.5
+        k = 1.0 if resolution.kind == "what-else" else 5.0
         focus = resolution.focus
         if resolution.exclude:
-            # "anything else?": what was cited is out; the rest of its list comes into view
+            # "anything else?" / "what about X?": what was cited is out; for "anything
+            # else?" the rest of its list comes into view
             r = Retrieval(r.query, tuple(h for h in r.hits if h.passage.uid not in resolution.exclude),
                           r.signals, r.query_vectors, r.timings_ms)
-            focus = tuple(s.uid for uid in resolution.exclude if uid in self.view.by_uid
-                          for s in self._siblings(self.view.by_uid[uid]) if s.uid not in resolution.exclude)
-        return focus_retrieval(r, focus, self.view.by_uid, weight=weight)
+            first = self.view.by_uid.get(resolution.exclude[0])
+            if resolution.kind == "what-else":
+                focus = next_in_list(self._siblings(first), resolution.exclude) if first else ()
+        return focus_retrieval(r, focus, self.view.by_uid, weight=weight, k=k)
 
     def _siblings(self, p: Passage) -> list[Passage]:
         parent = self.view.by_uid.get(f"{p.doc_id}#{p.parent_id}") if p.parent_id else None
         return self.view.children(parent) if parent else []
+
+    def _confidence(self, query: str) -> tuple[float, tuple[str, ...]]:
+        """How likely ``query`` alone is covered, and its first five passages (the
+        follow-up resolver's retrieval check)."""
+        assert self.coverage is not None
+        r = self.retrieve(query)
+        return (self.coverage.probability(r.signals, is_english(query)),
+                tuple(h.passage.uid for h in r.hits[:5]))
 
     def is_covered(self, r: Retrieval, english: bool = True) -> bool:
         if self.coverage is None:

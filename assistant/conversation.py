@@ -97,3 +97,34 @@ def focus_retrieval(r: Retrieval, focus: Sequence[str], by_uid: dict[str, Passag
     order = sorted(scores, key=lambda u: (-scores[u], hits[u].passage.order))
     new_hits = tuple(Hit(hits[u].passage, scores[u], hits[u].dense, hits[u].bm25) for u in order)
     return Retrieval(r.query, new_hits, r.signals, r.query_vectors, r.timings_ms)
+
+
+def next_in_list(siblings: Sequence[Passage], aside: Sequence[str]) -> tuple[str, ...]:
+    """The items of a list nearest to the ones set aside, the following ones first: "what
+    else?" continues the list where the answer stopped."""
+    order = [p.uid for p in siblings]
+    at = [order.index(u) for u in aside if u in order]
+    if not at:
+        return ()
+    last = max(at)
+    rest = [i for i in range(len(order)) if order[i] not in aside]
+    rest.sort(key=lambda i: (abs(i - last) if i > last else abs(i - min(at)) + 0.5))
+    return tuple(order[i] for i in rest)
+
+
+def with_own_words(joined: Retrieval, alone: Retrieval, k: float = 5.0) -> Retrieval:
+    """A follow-up's query is the question plus the previous topic; for a question with
+    words enough of its own, the ranking of those words alone is fused in (reciprocal
+    rank, equal weight), so the topic keeps the answer near the conversation without
+    swamping what is newly asked. This matters most for a Spanish or French question
+    after an English one: the English topic words are all the lexical and English-only
+    channels would otherwise see. The joined retrieval's signals are kept."""
+    scores: dict[str, float] = {}
+    hits: dict[str, Hit] = {}
+    for r in (joined, alone):
+        for rank, h in enumerate(r.hits):
+            scores[h.passage.uid] = scores.get(h.passage.uid, 0.0) + 1.0 / (k + rank + 1)
+            hits.setdefault(h.passage.uid, h)
+    order = sorted(scores, key=lambda u: (-scores[u], hits[u].passage.order))
+    new_hits = tuple(Hit(hits[u].passage, scores[u], hits[u].dense, hits[u].bm25) for u in order)
+    return Retrieval(joined.query, new_hits, joined.signals, joined.query_vectors, joined.timings_ms)

@@ -25,14 +25,17 @@ The words used here are closed-class function words of English, Spanish and Fren
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
 from assistant.model import Turn
+from assistant.standalone import Reading, ends_in_noun, read
 from assistant.text import fold, tokens
 
-Kind = Literal["standalone", "pronoun", "ellipsis", "ordinal", "what-about", "why", "switch-back"]
+Kind = Literal["standalone", "pronoun", "ellipsis", "ordinal", "what-about", "why", "switch-back",
+               "what-else", "continuation"]
 
 _ORDINALS = {
     "first": 0, "1st": 0, "second": 1, "2nd": 1, "third": 2, "3rd": 2, "fourth": 3, "4th": 3,
@@ -51,17 +54,33 @@ _ORDINAL_REF = re.compile(
     r"(?P<noun>\s+" + _REFERENT_NOUN + r"s?)?"
     r"|\b(?:number|point|item|no\.?|numero|punto)\s*(?P<num>[1-9])\b|\[(?P<mark>[1-9])\]",
 )
-_RETURN = re.compile(
-    r"^\W*(?:(?:ok(?:ay)?|so|and|now|right)\W+)*(?:going |coming |getting |to go |turning )?back to\b"
-    r"|^\W*(?:(?:ok(?:ay)?|so|and|now)\W+)*(?:returning to|on the subject of|volviendo a|regresando a|"
-    r"pour revenir (?:a|sur)|revenons (?:a|sur)|de retour a)\b"
+# a return to an earlier topic, said in the question's opening clause (before its first
+# comma, dash or colon): "going back to…", "can we go back to…", "let's return to…"
+_RETURN_MARK = re.compile(
+    r"\b(?:(?:go|going|get|getting|come|coming|turn|turning|went|circle|circling)\s+)?back to\b"
+    r"|\breturn(?:ing)? to\b|\bon the subject of\b|\bvolv(?:iendo|amos|er) a\b|\bregres(?:ando|emos|ar) a\b"
+    r"|\bretomando\b|\bde vuelta a\b|\b(?:revenir|revenons|de retour) (?:a|au|aux|sur)\b"
 )
 _BACK_REF = re.compile(
-    r"\byou (?:just )?(?:mentioned|said|listed|cited|quoted|described)\b|\bmentioned (?:above|earlier)\b"
-    r"|\b(?:we|you) (?:discussed|talked about|were discussing) (?:earlier|before)\b"
-    r"|\b(?:as )?above\b|\bmencionaste\b|\bdijiste\b"
-    r"|\bvous avez (?:mentionne|dit)\b|\btu as (?:mentionne|dit)\b",
+    r"\b(?:you|we)\s+(?:just\s+|already\s+)?(?:mentioned|said|listed|cited|quoted|described|named|gave|"
+    r"brought up|pointed out|discussed|talked about|spoke about|were (?:talking|discussing|saying))\b"
+    r"|\bmentioned (?:above|earlier|before)\b|\b(?:as )?above\b"
+    r"|\bmencion(?:aste|o|amos|aron)\b|\bdijiste\b|\bhablamos\b|\bhablaste\b|\blo que (?:dijo|dijiste)\b"
+    r"|\b(?:vous avez|tu as|nous avons|on a)\s+(?:mentionne|dit|evoque|parle|cite)\b"
+    r"|\bdont (?:on|nous) a(?:vons)? parle\b",
 )
+
+
+class _Return:
+    """``search`` finds a return marker in the question's opening clause only."""
+
+    @staticmethod
+    def search(q: str) -> re.Match[str] | None:
+        opening = re.split(r"\s[-–—]\s|[,:;?]", q, maxsplit=1)[0]
+        return _RETURN_MARK.search(opening) if len(opening.split()) <= 8 else None
+
+
+_RETURN = _Return()
 _WHAT_ABOUT = re.compile(
     r"^\W*(?:(?:and|but|so|ok(?:ay)?|right)\W+)?(?:what|how) about\b\W*(?P<x>.*)$"
     r"|^\W*(?:y|e)\s+(?:que hay de|qué hay de|que pasa con|qué pasa con|en cuanto a)\b\W*(?P<xes>.*)$"
@@ -81,23 +100,6 @@ _MORE = re.compile(
 )
 # asks for something other than what was cited
 _OTHER = re.compile(r"\b(?:else|other than|apart from|besides|aside from|otra cosa|ademas|d'autre|a part)\b")
-_OPENER = re.compile(r"^\W*(?:and|but|so|also|then|y|et|e|mais|pero)\b")
-_ANAPHORS = frozenset("""
-it its they them their theirs that this these those such same he she him her
-eso esto esa ese ello ellos ellas estos estas esos esas alli
-cela ceci ca ils elles leur leurs ceux celles celui celle la-bas
-ones d'y l'y s'y n'y j'y
-""".split())
-# "what does it say about …": "it" is the guidance, not a referent in the conversation
-_ABOUT_THE_GUIDANCE = re.compile(
-    r"\b(?:does|do|did|would|could|can)\s+(?:it|they|(?:this|the) (?:guidance|page|document|text|module))\s+"
-    r"(?:say|says|recommend|suggest|mention|propose|advise|cover|talk|tell)\b",
-)
-# expletive "it" ("is it worth …", "is it true that …") refers to nothing
-_EXPLETIVE = re.compile(r"\b(?:it(?:'s|\s+is|\s+was|\s+be|\s+would be)|(?:is|was) it|(?:would|will) it be)\s+"
-                        r"(?:[a-z]+\s+){0,2}(?:to|that|if|whether)\b|\b(?:is|was) it worth\b")
-# French clitic "y" elided onto a verb ("d'y associer", "s'y rendre") always points back
-_CLITIC_Y = frozenset({"d'y", "l'y", "s'y", "n'y", "j'y", "m'y", "t'y"})
 _WORD = re.compile(r"[a-z0-9']+")
 
 
@@ -129,6 +131,9 @@ class FollowUpResolver(Protocol):
 
 
 CitationFinder = Callable[[Turn], tuple[str, ...]]
+# how likely a query alone retrieves passages that cover it (the coverage model's
+# probability), and the passages it retrieves first
+Confidence = Callable[[str], tuple[float, tuple[str, ...]]]
 
 
 class ConversationResolver:
@@ -136,15 +141,20 @@ class ConversationResolver:
     (from the turn's ``citations`` when the front end kept them, else by finding the
     quoted sentences in the index)."""
 
-    def __init__(self, cited_in: CitationFinder, topic_words: int = 8) -> None:
+    def __init__(self, cited_in: CitationFinder, topic_words: int = 8,
+                 confidence: Confidence | None = None, text_of: Callable[[str], str] | None = None) -> None:
         self.cited_in = cited_in
         self.topic_words = topic_words
+        # every request replays the whole history: remember what retrieval said of a query
+        self.confidence = _remembered(confidence) if confidence else None
+        self.text_of = text_of
 
     def __call__(self, question: str, history: Sequence[Turn]) -> Resolution:
         turns = self._replay(history)
         if not turns:
             return Resolution(question, False, "standalone")
-        return resolve_against(question, turns, self.topic_words)
+        r = resolve_against(question, turns, self.topic_words, self.confidence)
+        return _set_aside(r, question, self.text_of) if self.text_of else r
 
     def _replay(self, history: Sequence[Turn]) -> list[PriorTurn]:
         """Replay the conversation so a chain of follow-ups keeps its topic."""
@@ -163,49 +173,80 @@ class ConversationResolver:
         return turns
 
     def _turn(self, question: str, prior: list[PriorTurn], answer: Turn | None) -> PriorTurn:
-        query = resolve_against(question, prior, self.topic_words).query if prior else question
+        if not prior:
+            query = question
+        else:
+            query = resolve_against(question, prior, self.topic_words, self.confidence).query
         cited = self.cited_in(answer) if answer is not None else ()
         return PriorTurn(query, cited, answer["content"] if answer else "")
 
 
+def _remembered(confidence: Confidence, size: int = 512) -> Confidence:
+    """``confidence`` with a bounded memory (oldest forgotten first); the resolver is
+    rebuilt with the index, so a new generation starts afresh."""
+    seen: dict[str, tuple[float, tuple[str, ...]]] = {}
+    lock = threading.Lock()  # the web server answers from several threads
+
+    def cached(query: str) -> tuple[float, tuple[str, ...]]:
+        with lock:
+            if query in seen:
+                return seen[query]
+        value = confidence(query)
+        with lock:
+            while len(seen) >= size:
+                del seen[next(iter(seen))]
+            seen[query] = value
+        return value
+
+    return cached
+
+
 def resolve_against(question: str, turns: Sequence[PriorTurn] | PriorTurn,
-                    topic_words: int = 8) -> Resolution:
+                    topic_words: int = 8, confidence: Confidence | None = None) -> Resolution:
+    """Discourse cues first (a return, an ordinal naming the answer, "what about", "why",
+    "what else"), then the question's own structure (``standalone.read``): a dangling
+    anaphor or a fragment leans on the conversation, a complete question does not. Where
+    the structure is not conclusive, retrieval arbitrates (``_arbitrate``)."""
     if isinstance(turns, PriorTurn):
         turns = [turns]
-    previous = turns[-1]
     q = fold(question)
+    reading = read(question)
     if _RETURN.search(q) and len(turns) > 1:
-        # "going back to those shops": the earlier turn sharing most words with the question
-        words = set(tokens(q))
-        earlier = max(turns[:-1], key=lambda t: len(words & set(tokens(t.query))))
-        if words & set(tokens(earlier.query)):
+        earlier = _referent(q, turns[:-1], require_overlap=True)
+        if earlier is not None:
             return Resolution(_join(question, _topic(earlier.query, topic_words)), True, "switch-back",
                               earlier.cited, earlier)
-    topic = _topic(previous.query, topic_words)
-    m = _ORDINAL_REF.search(q)
-    explicit = m is not None and bool(m.group("noun") or m.group("num") or m.group("mark")
-                                      or m.group("ord") in ("latter", "former") or _BACK_REF.search(q))
-    if m and explicit and previous.cited:
-        index = _ordinal_index(m)
-        if index is not None and -len(previous.cited) <= index < len(previous.cited):
-            uid = previous.cited[index]
-            rest = _ORDINAL_REF.sub(" ", q)
-            rest = _BACK_REF.sub(" ", rest)
-            return Resolution(_join(rest, topic), True, "ordinal", (uid,), previous)
-    wa = _WHAT_ABOUT.match(q)
-    if wa:
-        x = next((g for g in (wa.group("x"), wa.group("xes"), wa.group("xfr")) if g), "").strip(" ?.!")
-        if x:
-            return Resolution(_swap_object(previous.query, x), True, "what-about", (), previous)
-    if _WHY.match(q) and _content_count(q) <= 4:
-        return Resolution(_join(question, topic), True, "why", previous.cited, previous)
-    if _MORE.match(q) or _content_count(q) <= 1 or (_OPENER.match(q) and _content_count(q) <= 4):
-        other = previous.cited if _OTHER.search(q) else ()
-        focus = () if other else previous.cited
-        return Resolution(_join(question, topic), True, "ellipsis", focus, previous, other)
-    if _RETURN.search(q) or _BACK_REF.search(q) or _dangling_anaphor(q):
-        return Resolution(_join(question, topic), True, "pronoun", previous.cited, previous)
-    return Resolution(question, False, "standalone", (), previous)
+    previous = turns[-1]
+    explicit = _explicit(question, q, reading, previous, topic_words)
+    if explicit is not None:
+        return explicit
+    cued = bool(_BACK_REF.search(q)) or bool(_RETURN.search(q))
+    leans = reading.leans or reading.content <= 1 or (reading.opener and reading.content <= 4) or cued
+    only_opened = leans and reading.opener and not reading.leans and reading.content >= 2 and not cued
+    if confidence is not None and only_opened and _elsewhere(question, previous, confidence):
+        # "and how can civil society hold the police to account?": it continues the
+        # conversation, but as a complete question answered elsewhere it keeps its own words
+        return Resolution(question, True, "continuation", (), previous)
+    if confidence is not None and not cued:
+        leans = _arbitrate(question, reading, leans, previous, topic_words, confidence)
+    if not leans:
+        earlier = _returned_to(q, turns)
+        if earlier is not None:
+            return Resolution(_join(question, _topic(earlier.query, topic_words)), True, "switch-back",
+                              earlier.cited, earlier)
+        return Resolution(question, False, "standalone", (), previous)
+    # what it leans on: the latest turn, unless the question names an earlier one's words
+    referent = _referent(q, turns, require_overlap=False) or previous
+    kind: Kind = "switch-back" if referent is not previous else "pronoun"
+    topic = _topic(referent.query, topic_words)
+    if kind == "pronoun" and (reading.fragment or reading.content <= 1):
+        if reading.fragment and reading.content >= 1:
+            return Resolution(_keep_frame(referent.query, _fragment_body(question)), True, "ellipsis",
+                              (), referent)
+        return Resolution(_join(question, topic), True, "ellipsis", referent.cited, referent)
+    if kind == "pronoun" and _WHY.match(q) and reading.content <= 4:
+        kind = "why"
+    return Resolution(_join(question, topic), True, kind, referent.cited, referent)
 
 
 def is_follow_up(question: str, history: Sequence[Turn]) -> bool:
@@ -213,33 +254,11 @@ def is_follow_up(question: str, history: Sequence[Turn]) -> bool:
     return ConversationResolver(lambda _t: ())(question, history).followup
 
 
-def _dangling_anaphor(q: str) -> bool:
-    """A pronoun or demonstrative before any content word of the question's own: its
-    antecedent can only be in the conversation."""
-    q = _EXPLETIVE.sub(" ", _ABOUT_THE_GUIDANCE.sub(" ", q))
-    words = [w.strip("'") if not w.endswith("'y") else w for w in _WORD.findall(q)]
-    if _CLITIC_Y & set(words):
-        return True
-    content = 0
-    for w in words:
-        if w in _ANAPHORS:
-            # before any content word, or in a question with too little of its own to
-            # hold an antecedent ("who is supposed to be part of it?")
-            return content == 0 or _content_count(q) <= 3
-        if tokens(w):
-            content += 1
-    return False
-
-
 def _ordinal_index(m: re.Match[str]) -> int | None:
     if m.group("ord"):
         return _ORDINALS.get(m.group("ord"))
     digit = m.group("num") or m.group("mark")
     return int(digit) - 1 if digit else None
-
-
-def _content_count(q: str) -> int:
-    return len([w for w in _WORD.findall(q) if w.strip("'") not in _ANAPHORS and tokens(w)])
 
 
 def _topic(query: str, limit: int) -> str:
@@ -256,16 +275,155 @@ def _join(question: str, topic: str) -> str:
     return f"{question.strip()} ({topic})" if topic else question.strip()
 
 
-def _swap_object(previous_query: str, x: str) -> str:
-    """"What about X?": the previous question's frame with X in place of its object, which
-    is taken to be its last run of content words (questions put their object last)."""
+_PREPOSITION_START = re.compile(
+    r"^(?:in|at|on|for|with|by|during|after|before|among|within|inside|outside|from|en|con|para|por|"
+    r"durante|entre|dans|pour|avec|chez|pendant|sur|au|aux|a)\b")
+_ARTICLES = frozenset("the a an this that these those el la los las un una le les des du".split())
+_CONNECT_WORDS = frozenset("and but so also then or ok okay right well now y e pero o bueno et mais ou alors "
+                           "puis bon".split())
+
+
+def _set_aside(r: Resolution, question: str, text_of: Callable[[str], str]) -> Resolution:
+    """"What about X?" / "and X?" asks for X in place of what the previous answer was
+    about: its passages are set aside (the rest of their list comes into view) unless they
+    mention X's own words (not those it shares with the previous question's frame)."""
+    if r.kind not in ("what-about", "ellipsis") or r.exclude or r.previous is None or r.focus:
+        return r
+    own = set(tokens(question)) - set(tokens(r.previous.query))  # X's words, not the frame's
+    aside = tuple(u for u in r.previous.cited if not own & set(tokens(text_of(u))))
+    return Resolution(r.query, r.followup, r.kind, r.focus, r.previous, aside) if aside else r
+
+
+def _arbitrate(question: str, reading: Reading, leans: bool, previous: PriorTurn, topic_words: int,
+               confidence: Confidence) -> bool:
+    """Retrieval settles what the structure leaves open, with one rule each way and no
+    fitted parameter (more likely than not, p >= 0.5, by the coverage model):
+
+    * an English question whose only sign of leaning is a pronoun ("how do they respond",
+      which may be generic) or that is a bare phrase ("rural police stations?", which may
+      be a query typed as keywords), but that has words enough of its own (3 or more), is
+      confidently covered on its own, and by passages other than those the previous
+      answer cited, is about something else: it stands alone. Spanish and French clitics
+      are never generic, and the coverage model is lenient for those languages, so they
+      are left to the structure;
+    * a short question (at most 3 words of its own) that reads as complete but is not
+      covered on its own, and is once the previous topic joins it, leans on it (an
+      implicit subject or object: "what happens if they refuse?")."""
+    generic = (reading.dangling and not reading.fragment) or reading.keyword_like
+    if leans and reading.lang == "en" and generic and not reading.opener and reading.content >= 3:
+        return not _elsewhere(question, previous, confidence)
+    if not leans and reading.content <= 3:
+        joined = _join(question, _topic(previous.query, topic_words))
+        return confidence(question)[0] < 0.5 <= confidence(joined)[0]
+    return leans
+
+
+def _elsewhere(question: str, previous: PriorTurn, confidence: Confidence) -> bool:
+    """Confidently covered on its own, by passages other than those just cited."""
+    p, top = confidence(question)
+    return p >= 0.5 and not set(top) & set(previous.cited)
+
+
+def _explicit(question: str, q: str, reading: Reading, previous: PriorTurn,
+              topic_words: int) -> Resolution | None:
+    """Follow-ups that say so: an ordinal naming the answer, "what about X", "why?",
+    "what else?"."""
+    topic = _topic(previous.query, topic_words)
+    m = _ORDINAL_REF.search(q)
+    explicit = m is not None and bool(m.group("noun") or m.group("num") or m.group("mark")
+                                      or m.group("ord") in ("latter", "former") or _BACK_REF.search(q))
+    if m and explicit and previous.cited:
+        index = _ordinal_index(m)
+        if index is not None and -len(previous.cited) <= index < len(previous.cited):
+            rest = _BACK_REF.sub(" ", _ORDINAL_REF.sub(" ", q))
+            return Resolution(_join(rest, topic), True, "ordinal", (previous.cited[index],), previous)
+    wa = _WHAT_ABOUT.match(q)
+    if wa:
+        x = next((g for g in (wa.group("x"), wa.group("xes"), wa.group("xfr")) if g), "").strip(" ?.!")
+        if x:
+            return Resolution(_keep_frame(previous.query, x), True, "what-about", (), previous)
+    if _WHY.match(q) and reading.content <= 4 and (reading.leans or reading.content <= 2):
+        return Resolution(_join(question, topic), True, "why", previous.cited, previous)
+    if _MORE.match(q):
+        if _OTHER.search(q):  # "what else?": the rest of the list the answer quoted from
+            return Resolution(_join(question, topic), True, "what-else", (), previous, previous.cited)
+        return Resolution(_join(question, topic), True, "ellipsis", previous.cited, previous)
+    return None
+
+
+def _returned_to(q: str, turns: Sequence[PriorTurn]) -> PriorTurn | None:
+    """A complete question that takes up an earlier question's subject (two or more of its
+    content words) which the last exchange did not touch returns to that turn, even
+    without "going back to"."""
+    if len(turns) < 2:
+        return None
+    last = set(tokens(turns[-1].query)) | set(tokens(turns[-1].answer))
+    words = set(tokens(q)) - last
+    for t in reversed(turns[:-1]):
+        if len(words & set(tokens(t.query))) >= 2:
+            return t
+    return None
+
+
+def _referent(q: str, turns: Sequence[PriorTurn], require_overlap: bool) -> PriorTurn | None:
+    """The turn a question points back to: the latest one whose question or answer shares
+    content words with it; with none, the latest (or None when an overlap is required)."""
+    words = set(tokens(q))
+
+    def overlap(t: PriorTurn) -> int:
+        return len(words & (set(tokens(t.query)) | set(tokens(t.answer))))
+
+    best = max(reversed(turns), key=overlap)  # ties: the latest
+    if overlap(best) == 0:
+        return None if require_overlap else turns[-1]
+    if not require_overlap and overlap(turns[-1]):
+        return turns[-1]  # the latest turn shares words too: stay with it
+    return best
+
+
+def _fragment_body(question: str) -> str:
+    """The fragment without its opening connective: "and at community level?" -> "at
+    community level"."""
+    words = question.strip().strip("¿¡").rstrip("?.! ").split()
+    while words and fold(words[0]).strip(",¿") in _CONNECT_WORDS:
+        words = words[1:]
+    return " ".join(words).strip(" ,")
+
+
+def _keep_frame(previous_query: str, x: str) -> str:
+    """"What about X?", "and X?": the previous question's frame with X in it. A
+    prepositional X ("at community level") is an adjunct and is added; otherwise X takes
+    the place of the previous question's phrase it shares a word with ("what about rule
+    of law *programmes*?" after "can DDR *programmes* help…"), else of its object when it
+    ends on one (its last run of content words, in a noun position); otherwise X is asked
+    with the previous topic beside it ("what about mentoring?" after "how should police be
+    trained?")."""
     words = previous_query.strip().rstrip("?.! ").split()
-    end = len(words)
-    while end and not tokens(words[end - 1]):
-        end -= 1  # trailing function words ("… in?")
-    start = end
-    while start and tokens(words[start - 1]):
-        start -= 1
-    if end == 0:
-        return x
+    if _PREPOSITION_START.match(fold(x)):
+        return " ".join([*words, x]) + "?"
+    shared = set(tokens(x))
+    runs = _content_runs(words)
+    slot = next((r for r in runs if shared & set(tokens(" ".join(words[r[0]:r[1]])))), None)
+    if slot is None and runs and ends_in_noun(" ".join(words[:runs[-1][1]])):
+        slot = runs[-1]  # its object: questions put their object last
+    if slot is None:
+        # no phrase to put X in place of: X with the previous topic beside it
+        return _join(x, _topic(previous_query, 8))
+    start, end = slot
+    if start and x.split()[0].lower() in _ARTICLES and words[start - 1].lower() in _ARTICLES:
+        start -= 1  # "the security forces" -> "the Special Rapporteur", not "the the …"
     return " ".join([*words[:start], x, *words[end:]]) + "?"
+
+
+def _content_runs(words: list[str]) -> list[tuple[int, int]]:
+    """Maximal runs of content words (the phrases a question is made of)."""
+    runs: list[tuple[int, int]] = []
+    i = 0
+    while i < len(words):
+        j = i
+        while j < len(words) and tokens(words[j]):
+            j += 1
+        if j > i:
+            runs.append((i, j))
+        i = max(j, i + 1)
+    return runs

@@ -55,7 +55,7 @@ def test_what_about_keeps_the_frame_with_the_new_object() -> None:
 
 def test_what_else_excludes_what_was_cited() -> None:
     r = _resolver()("what else, apart from those?", HISTORY)
-    assert r.followup and set(r.exclude) == set(CITED)
+    assert r.followup and r.kind == "what-else" and set(r.exclude) == set(CITED)
 
 
 def test_switch_back_to_an_earlier_turn() -> None:
@@ -79,3 +79,93 @@ def test_it_with_a_verb_is_a_reference_and_french_clitic_y_points_back() -> None
     assert _resolver()("Pourquoi est-ce utile d'y associer les associations de femmes rurales ?", HISTORY).followup
     assert not _resolver()("Il y a-t-il des commissariats réservés aux femmes dans les zones rurales ?",
                            HISTORY).followup
+
+
+def test_what_about_replaces_the_phrase_it_shares_a_word_with() -> None:
+    prev = PriorTurn("Can DDR programmes help reduce violence after a war?", CITED, "")
+    assert resolve_against("What about rule of law programmes?", prev).query == \
+        "Can rule of law programmes help reduce violence after a war?"
+
+
+def test_a_fragment_keeps_the_previous_frame_and_adds_a_prepositional_phrase() -> None:
+    prev = PriorTurn("How should the police coordinate with health services?", CITED, "")
+    r = resolve_against("and at community level?", prev)
+    assert r.kind == "ellipsis" and r.query == "How should the police coordinate with health services at community level?"
+    assert r.focus == ()  # a fragment asks for something new in the same frame
+
+
+def test_what_about_sets_aside_previous_passages_that_do_not_mention_the_new_thing() -> None:
+    texts = {CITED[0]: "One stop shops for survivors in rural areas.", CITED[1]: "Women's police stations."}
+    r = ConversationResolver(lambda t: CITED if t["role"] == "assistant" else (), text_of=texts.__getitem__)(
+        "What about rural areas?", HISTORY)
+    assert r.kind == "what-about" and r.exclude == (CITED[1],)
+
+
+def test_a_return_marker_in_the_opening_clause_and_an_earlier_turns_words_pick_that_turn() -> None:
+    history: list[Turn] = [
+        *HISTORY,
+        {"role": "user", "content": "How should officers be trained?"},
+        {"role": "assistant", "content": "Training [1]."},
+    ]
+    for q in ("Can we go back to the one stop shops? Who runs them?", "Who runs the shops you talked about?"):
+        r = _resolver()(q, history)
+        assert r.kind == "switch-back" and r.previous is not None, q
+        assert r.previous.query == "What is a one stop shop?", q
+    # "return to" inside a question of its own is not a return to the conversation
+    assert not _resolver()("How can survivors return to work after leaving a shelter?", history).followup
+
+
+def _confident(scores: dict[str, tuple[float, tuple[str, ...]]]) -> ConversationResolver:
+    return ConversationResolver(lambda t: CITED if t["role"] == "assistant" else (),
+                                confidence=lambda q: scores.get(q, (0.0, ())))
+
+
+def test_retrieval_decides_whether_a_dangling_english_pronoun_is_generic() -> None:
+    q = "How do they decide which complaints reach a prosecutor?"
+    # covered on its own, by other passages than those just cited: a new question
+    assert not _confident({q: (0.9, ("doc#other",))})(q, HISTORY).followup
+    # covered, but by what was just cited: about the same thing
+    assert _confident({q: (0.9, (CITED[0],))})(q, HISTORY).followup
+    # not covered on its own: it needs the conversation
+    assert _confident({q: (0.2, ("doc#other",))})(q, HISTORY).followup
+    # clitics are never generic: structure alone decides
+    assert _confident({"¿Quién los supervisa?": (0.9, ("doc#other",))})("¿Quién los supervisa?", HISTORY).followup
+
+
+def test_a_short_complete_question_covered_only_with_the_topic_leans_on_it() -> None:
+    q = "What happens if they refuse?"
+    joined = f"{q} (one stop shop)"
+    assert _confident({q: (0.1, ()), joined: (0.8, ())})(q, HISTORY).followup
+    assert not _confident({q: (0.1, ()), joined: (0.2, ())})(q, HISTORY).followup
+
+
+def test_what_about_does_not_put_a_noun_in_place_of_a_verb() -> None:
+    prev = PriorTurn("How should police be trained?", CITED, "")
+    r = resolve_against("What about mentoring?", prev)
+    assert r.kind == "what-about" and "be mentoring" not in r.query and "mentoring" in r.query
+    prev = PriorTurn("How can reviews put pressure on the security forces?", CITED, "")
+    assert resolve_against("what about the Special Rapporteur?", prev).query.lower() == \
+        "how can reviews put pressure on the special rapporteur?"
+
+
+def test_a_complete_question_opened_by_and_keeps_its_own_words_when_answered_elsewhere() -> None:
+    q = "And how do donors choose projects?"
+    r = _confident({q: (0.9, ("doc#other",))})(q, HISTORY)
+    assert r.followup and r.kind == "continuation" and r.query == q and r.focus == ()
+    # answered by what was just cited: an ordinary follow-up on the same topic
+    r = _confident({q: (0.9, (CITED[0],))})(q, HISTORY)
+    assert r.followup and r.kind != "continuation" and "stop" in r.query.lower()
+
+
+def test_a_complete_question_taking_up_an_earlier_subject_returns_to_it() -> None:
+    history: list[Turn] = [
+        {"role": "user", "content": "What is a one stop shop for survivors?"},
+        {"role": "assistant", "content": "Investing in one stop shops [1]."},
+        {"role": "user", "content": "How should officers be trained?"},
+        {"role": "assistant", "content": "Training [1]."},
+    ]
+    r = _resolver()("Where should one stop shops be set up?", history)
+    assert r.followup and r.kind == "switch-back" and r.previous is not None
+    assert r.previous.query == "What is a one stop shop for survivors?"
+    # a new subject is not a return
+    assert not _resolver()("Who oversees the security sector?", history).followup
