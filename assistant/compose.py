@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from itertools import product
 
 import numpy as np
 
@@ -69,13 +70,17 @@ class ExtractiveAnswerer:
     name = "extractive"
 
     def __init__(self, retriever: HybridRetriever, max_sentences: int = MAX_SENTENCES,
-                 keep_ratio: float = 0.7, hit_ratio: float = 0.55) -> None:
+                 keep_ratio: float = 0.7, hit_ratio: float = 0.55, part_floor: float = 0.5) -> None:
         """``keep_ratio``: a further sentence must score this share of the best one;
-        ``hit_ratio``: its passage must have this share of the top fused score."""
+        ``hit_ratio``: its passage must have this share of the top fused score;
+        ``part_floor``: in a multi-part answer, the share of a part's best sentence that
+        another passage's sentence needs to answer that part instead (when the best one
+        is taken by another part)."""
         self.retriever = retriever
         self.max_sentences = max_sentences
         self.keep_ratio = keep_ratio
         self.hit_ratio = hit_ratio
+        self.part_floor = part_floor
         self._sentence_vectors: dict[str, np.ndarray] = {}
 
     # -- public ---------------------------------------------------------------------
@@ -84,9 +89,7 @@ class ExtractiveAnswerer:
         if request.reasons:
             return _render([(x, 0) for x in self._reason_quotes(request)])
         if len(request.parts) > 1:
-            for part in request.parts:
-                q = self._best_quotes(part, request.top_k, limit=1)
-                quotes += [(x, 1) for x in q]
+            quotes = [(x, 1) for x in self._part_quotes(request)]
         else:
             part = request.parts[0]
             listed = self._list_answer(part)
@@ -94,8 +97,41 @@ class ExtractiveAnswerer:
         return _render(quotes)
 
     # -- choosing sentences ---------------------------------------------------------
-    def _best_quotes(self, part: Part, top_k: int, limit: int | None = None) -> list[Quote]:
-        limit = limit or self.max_sentences
+    def _part_quotes(self, request: AnswerRequest) -> list[Quote]:
+        """One sentence per part of a multi-part question, from distinct passages, chosen
+        together: each part's candidates are its best sentence per passage, scored as a
+        share of that part's best (down to ``part_floor``), and the
+        assignment that covers the most parts best wins. So when one passage is best for
+        two parts, the part for which another page is nearly as good is answered from
+        that page, instead of the same passage (or the same sentence) twice; a part with
+        no distinct candidate good enough is left to the others."""
+        options = [self._part_options(part, request.top_k) for part in request.parts]
+        best: tuple[float, tuple[Quote | None, ...]] = (0.0, ())
+        for combo in product(*[[*opts, None] for opts in options]):
+            uids = [q.passage.uid for q in combo if q is not None]
+            if len(uids) != len(set(uids)):
+                continue
+            value = sum(q.score for q in combo if q is not None)
+            if value > best[0] + 1e-9:
+                best = (value, combo)
+        return [q for q in best[1] if q is not None]
+
+    def _part_options(self, part: Part, top_k: int, limit: int = 5) -> list[Quote]:
+        """A part's best sentence per passage, scored as a share of its best sentence,
+        down to ``part_floor``; at most ``limit``."""
+        out: list[Quote] = []
+        candidates = self._candidates(part, top_k)
+        for c in candidates:
+            share = c.score / candidates[0].score if candidates[0].score > 0 else 0.0
+            if share < self.part_floor or len(out) >= limit:
+                break
+            if all(o.passage.uid != c.passage.uid for o in out):
+                out.append(Quote(c.passage, c.start, c.end, share, c.trimmed))
+        return out
+
+    def _candidates(self, part: Part, top_k: int) -> list[Quote]:
+        """Every sentence of the part's top passages, scored against the part (a lower
+        rank discounts it), best first."""
         hits = list(part.retrieval.hits[: max(1, min(top_k, 4))])
         if not hits:
             return []
@@ -108,6 +144,12 @@ class ExtractiveAnswerer:
             for q in self._quotes(h, part.question, qvec):
                 candidates.append(Quote(q.passage, q.start, q.end, q.score * (1.0 - 0.12 * rank)))
         candidates.sort(key=lambda q: -q.score)
+        return candidates
+
+    def _best_quotes(self, part: Part, top_k: int, limit: int | None = None) -> list[Quote]:
+        limit = limit or self.max_sentences
+        hits = list(part.retrieval.hits[: max(1, min(top_k, 4))])
+        candidates = self._candidates(part, top_k)
         if not candidates:
             return []
         top = candidates[0].score
