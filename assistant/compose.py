@@ -70,12 +70,14 @@ class ExtractiveAnswerer:
     name = "extractive"
 
     def __init__(self, retriever: HybridRetriever, max_sentences: int = MAX_SENTENCES,
-                 keep_ratio: float = 0.7, hit_ratio: float = 0.55, part_floor: float = 0.5) -> None:
+                 keep_ratio: float = 0.8, hit_ratio: float = 0.75, part_floor: float = 0.5) -> None:
         """``keep_ratio``: a further sentence must score this share of the best one;
         ``hit_ratio``: its passage must have this share of the top fused score;
         ``part_floor``: in a multi-part answer, the share of a part's best sentence that
         another passage's sentence needs to answer that part instead (when the best one
-        is taken by another part)."""
+        is taken by another part), and of the part's top fused score its passage needs.
+        Fitted on the seed page (core set) and the module's pages (fit split) together
+        (README, "Answer quality"): 0.7 / 0.55 had been fitted on the seed page alone."""
         self.retriever = retriever
         self.max_sentences = max_sentences
         self.keep_ratio = keep_ratio
@@ -120,7 +122,7 @@ class ExtractiveAnswerer:
         """A part's best sentence per passage, scored as a share of its best sentence,
         down to ``part_floor``; at most ``limit``."""
         out: list[Quote] = []
-        candidates = self._candidates(part, top_k)
+        candidates = self._candidates(part, top_k, hit_ratio=self.part_floor)
         for c in candidates:
             share = c.score / candidates[0].score if candidates[0].score > 0 else 0.0
             if share < self.part_floor or len(out) >= limit:
@@ -129,9 +131,10 @@ class ExtractiveAnswerer:
                 out.append(Quote(c.passage, c.start, c.end, share, c.trimmed))
         return out
 
-    def _candidates(self, part: Part, top_k: int) -> list[Quote]:
-        """Every sentence of the part's top passages, scored against the part (a lower
-        rank discounts it), best first."""
+    def _candidates(self, part: Part, top_k: int, hit_ratio: float | None = None) -> list[Quote]:
+        """Every sentence of the part's top passages (those with ``hit_ratio`` of the top
+        fused score), scored against the part (a lower rank discounts it), best first."""
+        hit_ratio = self.hit_ratio if hit_ratio is None else hit_ratio
         hits = list(part.retrieval.hits[: max(1, min(top_k, 4))])
         if not hits:
             return []
@@ -139,7 +142,7 @@ class ExtractiveAnswerer:
         best_hit = hits[0].score
         candidates: list[Quote] = []
         for rank, h in enumerate(hits):
-            if h.score < self.hit_ratio * best_hit:
+            if h.score < hit_ratio * best_hit:
                 continue
             for q in self._quotes(h, part.question, qvec):
                 candidates.append(Quote(q.passage, q.start, q.end, q.score * (1.0 - 0.12 * rank)))

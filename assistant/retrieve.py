@@ -25,8 +25,8 @@ class FusionConfig:
 
     k: float = 5.0
     weights: dict[str, float] = field(default_factory=lambda: {
-        MINILM_NAME: 1.0, "multilingual-e5-small": 1.0, "bm25": 1.0, "history": 0.5,
-        "sentences": 0.5,
+        MINILM_NAME: 0.5, "multilingual-e5-small": 1.5, "bm25": 1.5, "history": 0.5,
+        "sentences": 1.0,
     })
 
 
