@@ -70,7 +70,8 @@ class ExtractiveAnswerer:
     name = "extractive"
 
     def __init__(self, retriever: HybridRetriever, max_sentences: int = MAX_SENTENCES,
-                 keep_ratio: float = 0.8, hit_ratio: float = 0.75, part_floor: float = 0.5) -> None:
+                 keep_ratio: float = 0.7, hit_ratio: float = 0.75, part_floor: float = 0.5,
+                 shared_discount: float = 0.35) -> None:
         """``keep_ratio``: a further sentence must score this share of the best one;
         ``hit_ratio``: its passage must have this share of the top fused score;
         ``part_floor``: in a multi-part answer, the share of a part's best sentence that
@@ -83,6 +84,7 @@ class ExtractiveAnswerer:
         self.keep_ratio = keep_ratio
         self.hit_ratio = hit_ratio
         self.part_floor = part_floor
+        self.shared_discount = shared_discount
         self._sentence_vectors: dict[str, np.ndarray] = {}
 
     # -- public ---------------------------------------------------------------------
@@ -100,23 +102,31 @@ class ExtractiveAnswerer:
 
     # -- choosing sentences ---------------------------------------------------------
     def _part_quotes(self, request: AnswerRequest) -> list[Quote]:
-        """One sentence per part of a multi-part question, from distinct passages, chosen
-        together: each part's candidates are its best sentence per passage, scored as a
-        share of that part's best (down to ``part_floor``), and the
-        assignment that covers the most parts best wins. So when one passage is best for
-        two parts, the part for which another page is nearly as good is answered from
-        that page, instead of the same passage (or the same sentence) twice; a part with
-        no distinct candidate good enough is left to the others."""
+        """One sentence per part of a multi-part question, the parts chosen together.
+        Each part's options are its best sentence per passage, scored as a share of that
+        part's best (down to ``part_floor``). An assignment is worth the sum of its
+        shares, where a passage that already answers an earlier part counts for a later
+        one at ``1 - shared_discount`` of its share: so when one passage is best for two
+        parts and another page is nearly as good for one of them, that page is cited too;
+        when the alternative is weak, the one passage answers both. A passage is never
+        cited twice, and no sentence is repeated."""
         options = [self._part_options(part, request.top_k) for part in request.parts]
         best: tuple[float, tuple[Quote | None, ...]] = (0.0, ())
         for combo in product(*[[*opts, None] for opts in options]):
-            uids = [q.passage.uid for q in combo if q is not None]
-            if len(uids) != len(set(uids)):
-                continue
-            value = sum(q.score for q in combo if q is not None)
+            value, used = 0.0, set()
+            for q in combo:
+                if q is None:
+                    continue
+                shared = q.passage.uid in used
+                value += q.score * (1.0 - self.shared_discount if shared else 1.0)
+                used.add(q.passage.uid)
             if value > best[0] + 1e-9:
                 best = (value, combo)
-        return [q for q in best[1] if q is not None]
+        chosen: list[Quote] = []
+        for q in best[1]:
+            if q is not None and all(c.passage.uid != q.passage.uid for c in chosen):
+                chosen.append(q)
+        return chosen
 
     def _part_options(self, part: Part, top_k: int, limit: int = 5) -> list[Quote]:
         """A part's best sentence per passage, scored as a share of its best sentence,
