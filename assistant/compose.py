@@ -147,19 +147,22 @@ class ExtractiveAnswerer:
         return out
 
     def _candidates(self, part: Part, top_k: int, hit_ratio: float | None = None) -> list[Quote]:
-        """Every sentence of the part's top passages (those with ``hit_ratio`` of the top
-        fused score), scored against the part (a lower rank discounts it), best first."""
+        """Every sentence of the part's top passages, scored against the part (a lower
+        rank discounts it), best first. A passage needs ``hit_ratio`` of the fused score
+        of the best passage that has a quotable sentence (a list intro ending with ":"
+        has none, and must not leave the answer empty)."""
         hit_ratio = self.hit_ratio if hit_ratio is None else hit_ratio
         hits = list(part.retrieval.hits[: max(1, min(top_k, 4))])
-        if not hits:
-            return []
         qvec = part.retrieval.query_vectors.get(MINILM_NAME)
-        best_hit = hits[0].score
+        best_hit: float | None = None
         candidates: list[Quote] = []
         for rank, h in enumerate(hits):
-            if h.score < hit_ratio * best_hit:
+            if best_hit is not None and h.score < hit_ratio * best_hit:
                 continue
-            for q in self._quotes(h, part.question, qvec):
+            quotes = self._quotes(h, part.question, qvec)
+            if quotes and best_hit is None:
+                best_hit = h.score
+            for q in quotes:
                 candidates.append(Quote(q.passage, q.start, q.end, q.score * (1.0 - self.rank_decay * rank)))
         candidates.sort(key=lambda q: -q.score)
         return candidates
