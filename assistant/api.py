@@ -21,21 +21,17 @@ from assistant.focus import find_focus
 from assistant.followup import ConversationResolver, FollowUpResolver, Resolution
 from assistant.index import IndexView
 from assistant.model import Answer, DocumentInfo, QuestionError, Turn
+from assistant.parts import split_parts
 from assistant.retrieve import FusionConfig, HybridRetriever, Retrieval
 from assistant.safety import SAFETY_NOTE, SAFETY_NOTE_MORE, is_personal_disclosure
 from assistant.standalone import read
-from assistant.text import clean_question, instruction_like, tokens
+from assistant.text import clean_question, instruction_like
 from ingest.embed import MINILM_NAME
 from ingest.model import Passage
 from ingest.parse_outline import NOTE_EMPTY_LIST, NOTE_TRUNCATED
 from ingest.settings import Settings, offline_environment
 
 NOT_COVERED = "The guidance does not cover this question."
-_PART_SPLIT = re.compile(
-    r"\?\s+|;\s+|,?\s+and\s+(?=(?:what|how|why|which|who|where|when|should|can|could|is|are|"
-    r"does|do)\b)|,?\s+(?:as well as|and also|plus)\s+",
-    re.IGNORECASE,
-)
 
 
 class Assistant:
@@ -239,11 +235,10 @@ class Assistant:
         return self.coverage.covered(r.signals, english)
 
     def _parts(self, q: str, query: str, main: Retrieval) -> tuple[Part, ...]:
-        pieces = [p.strip(" ,.?") for p in _PART_SPLIT.split(q)]
-        pieces = [p for p in pieces if len(tokens(p)) >= 2]
+        pieces = split_parts(q)
         if len(pieces) < 2:
             return (Part(query, main),)
-        return tuple(Part(p, self.retrieve(p)) for p in pieces[:4])
+        return tuple(Part(p.text, self.retrieve(p.query)) for p in pieces)
 
     # -- browsing -------------------------------------------------------------------
     def outline(self) -> list[Passage]:
