@@ -166,13 +166,16 @@ def _child(args: list[str], src: Path) -> dict[str, Any]:
 
 
 def _seed_models(src: Path, models: Path) -> None:
-    """Export the ONNX MiniLM once for the whole run (ingest reuses data/models; the export,
-    the one step that loads torch, is a first-install cost, not ingest throughput)."""
+    """Export the ONNX MiniLM and the e5 ONNX copy once for the whole run (ingest reuses
+    data/models; the exports, the one step that loads torch, are a first-install cost, not
+    ingest throughput). A tree without the e5 copy (``--before``) ignores it."""
     if models.is_dir():
         return
     code = ("import sys; from pathlib import Path; from ingest.embed import SentenceTransformerEmbedder, "
             "export_onnx, onnx_dir_for; export_onnx(SentenceTransformerEmbedder(), "
-            "onnx_dir_for(Path(sys.argv[1])))")
+            "onnx_dir_for(Path(sys.argv[1])))\n"
+            "try:\n    from ingest.e5_onnx import e5_onnx_dir_for, export\n"
+            "except ImportError:\n    pass\nelse:\n    export(e5_onnx_dir_for(Path(sys.argv[1])))")
     subprocess.run([sys.executable, "-c", code, str(models.parent)], cwd=src, check=True,
                    env=os.environ | {"PYTHONPATH": str(src), "HF_HUB_OFFLINE": "1"})
 
