@@ -240,6 +240,8 @@ def main() -> None:
     ap.add_argument("--no-naive", action="store_true", help="skip the naive LangChain pipeline")
     ap.add_argument("--workdir", type=Path, default=None, help="keep the indexes here")
     ap.add_argument("--out", type=Path, default=None, help="also write the rows as JSON")
+    ap.add_argument("--chroma-url", default=None,
+                    help="evaw-guide's vectors on this `chroma run` server (EVAW_CHROMA_URL)")
     ap.add_argument("--one", nargs=3, default=None, help=argparse.SUPPRESS)  # corpus data questions
     ap.add_argument("--naive", nargs=3, default=None, help=argparse.SUPPRESS)  # corpus work questions
     a = ap.parse_args()
@@ -251,6 +253,9 @@ def main() -> None:
         return
     sys.path.insert(0, str(ROOT))
     from benchmarks.synth_corpus import write_corpus
+
+    if a.chroma_url:  # the children (ingest, questions, cold ask) read it from the environment
+        os.environ["EVAW_CHROMA_URL"] = a.chroma_url
 
     base = a.workdir or Path(tempfile.mkdtemp(prefix="evaw-scale-"))
     base.mkdir(parents=True, exist_ok=True)
@@ -280,6 +285,8 @@ def main() -> None:
                 shutil.copytree(models, data / "models")
                 row = _child(["--one", str(corpus), str(data), str(qfile)], src)
                 row["cold_ask_s"] = cold_ask(src, data, questions[1], a.cold_runs)
+            if a.chroma_url and src is not None:
+                label += " (chroma server)"
             row |= {"pipeline": label, "load": (load + os.getloadavg()[0]) / 2,
                     "ingest_cpu_ms": row["ingest_cpu_s"] / row["passages"] * 1000}
             rows.append(row)
