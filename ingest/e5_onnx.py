@@ -345,7 +345,7 @@ def load_or_export(data_dir: Path, threads: int = 2, spin: bool = False) -> tupl
             v = emb.embed_documents(SAMPLES[:2])
             if np.all(np.isfinite(v)) and np.allclose(np.linalg.norm(v, axis=1), 1, atol=1e-3):
                 return emb, float(json.loads((target / "check.json").read_text())["min_cosine"])
-        except Exception:  # truncated model.onnx, damaged tokenizer.json: export again
+        except Exception:  # a truncated or damaged model.onnx: export again
             pass
         shutil.rmtree(target, ignore_errors=True)
     try:
