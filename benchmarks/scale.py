@@ -166,13 +166,16 @@ def _child(args: list[str], src: Path) -> dict[str, Any]:
 
 
 def _seed_models(src: Path, models: Path) -> None:
-    """Export the ONNX MiniLM once for the whole run (ingest reuses data/models; the export,
-    the one step that loads torch, is a first-install cost, not ingest throughput)."""
+    """Export the ONNX MiniLM and the e5 ONNX copy once for the whole run (ingest reuses
+    data/models; the exports, the one step that loads torch, are a first-install cost, not
+    ingest throughput). A tree without the e5 copy (``--before``) ignores it."""
     if models.is_dir():
         return
     code = ("import sys; from pathlib import Path; from ingest.embed import SentenceTransformerEmbedder, "
             "export_onnx, onnx_dir_for; export_onnx(SentenceTransformerEmbedder(), "
-            "onnx_dir_for(Path(sys.argv[1])))")
+            "onnx_dir_for(Path(sys.argv[1])))\n"
+            "try:\n    from ingest.e5_onnx import e5_onnx_dir_for, export\n"
+            "except ImportError:\n    pass\nelse:\n    export(e5_onnx_dir_for(Path(sys.argv[1])))")
     subprocess.run([sys.executable, "-c", code, str(models.parent)], cwd=src, check=True,
                    env=os.environ | {"PYTHONPATH": str(src), "HF_HUB_OFFLINE": "1"})
 
@@ -237,6 +240,8 @@ def main() -> None:
     ap.add_argument("--no-naive", action="store_true", help="skip the naive LangChain pipeline")
     ap.add_argument("--workdir", type=Path, default=None, help="keep the indexes here")
     ap.add_argument("--out", type=Path, default=None, help="also write the rows as JSON")
+    ap.add_argument("--chroma-url", default=None,
+                    help="evaw-guide's vectors on this `chroma run` server (EVAW_CHROMA_URL)")
     ap.add_argument("--one", nargs=3, default=None, help=argparse.SUPPRESS)  # corpus data questions
     ap.add_argument("--naive", nargs=3, default=None, help=argparse.SUPPRESS)  # corpus work questions
     a = ap.parse_args()
@@ -248,6 +253,9 @@ def main() -> None:
         return
     sys.path.insert(0, str(ROOT))
     from benchmarks.synth_corpus import write_corpus
+
+    if a.chroma_url:  # the children (ingest, questions, cold ask) read it from the environment
+        os.environ["EVAW_CHROMA_URL"] = a.chroma_url
 
     base = a.workdir or Path(tempfile.mkdtemp(prefix="evaw-scale-"))
     base.mkdir(parents=True, exist_ok=True)
@@ -277,6 +285,8 @@ def main() -> None:
                 shutil.copytree(models, data / "models")
                 row = _child(["--one", str(corpus), str(data), str(qfile)], src)
                 row["cold_ask_s"] = cold_ask(src, data, questions[1], a.cold_runs)
+            if a.chroma_url and src is not None:
+                label += " (chroma server)"
             row |= {"pipeline": label, "load": (load + os.getloadavg()[0]) / 2,
                     "ingest_cpu_ms": row["ingest_cpu_s"] / row["passages"] * 1000}
             rows.append(row)

