@@ -163,7 +163,8 @@ class ExtractiveAnswerer:
             if quotes and best_hit is None:
                 best_hit = h.score
             for q in quotes:
-                candidates.append(Quote(q.passage, q.start, q.end, q.score * (1.0 - self.rank_decay * rank)))
+                score = q.score * (1.0 - self.rank_decay * rank)
+                candidates.append(Quote(q.passage, q.start, q.end, score, q.trimmed))
         candidates.sort(key=lambda q: -q.score)
         return candidates
 

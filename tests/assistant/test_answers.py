@@ -105,3 +105,20 @@ def test_bad_questions(assistant: Assistant) -> None:
     assert ans.question == "one stop shops?"
     with pytest.raises(QuestionError, match="history turn 0"):
         assistant.ask("why?", [{"role": "system", "content": "x"}])  # type: ignore[list-item]
+
+
+def test_a_clause_cut_from_a_longer_sentence_ends_with_an_ellipsis(assistant: Assistant) -> None:
+    """A quote that stops inside its sentence (the source goes on after a comma or in lower
+    case) is shown as a cut, "… [n]", never as a finished sentence "… . [n]"."""
+    cut = 0
+    for case in load_cases(CORE_SET):
+        if case.expect_abstain or case.history:
+            continue
+        ans = assistant.ask(case.question)
+        for c in ans.citations:
+            rest = c.text[c.quote_end - c.start:].lstrip()
+            if rest and (rest[0].islower() or rest[0] in ",;") and not c.quote.rstrip().endswith((".", "!", "?", ":")):
+                cut += 1
+                line = next(x for x in re.split(r"(?<=\])\s+", ans.answer) if f"[{c.marker}]" in x)
+                assert re.search(rf"…\s*(\[\d+\]\s*)*\[{c.marker}\]", line), line
+    assert cut, "no core answer quotes a clause: the check above checked nothing"
