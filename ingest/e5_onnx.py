@@ -256,7 +256,7 @@ class E5OnnxEmbedder:
 
     def __init__(self, onnx_dir: Path, threads: int = 1, spin: bool = True, model_file: str = "model.onnx",
                  batch_tokens: int = BATCH_TOKENS) -> None:
-        import onnxruntime as ort
+        from ingest.embed import cpu_session
 
         f = read_e5_file()
         self.file = f
@@ -264,14 +264,7 @@ class E5OnnxEmbedder:
         self.words = f.word_rows()
         self.window = f.max_positions - 2
         self.batch_tokens = batch_tokens
-        opts = ort.SessionOptions()
-        opts.intra_op_num_threads = threads
-        opts.inter_op_num_threads = 1
-        opts.log_severity_level = 3
-        if not spin:
-            opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        self.session = ort.InferenceSession(str(onnx_dir / model_file), opts,
-                                            providers=["CPUExecutionProvider"])
+        self.session = cpu_session(onnx_dir / model_file, threads, spin)
 
     def embed_documents(self, texts: list[str]) -> np.ndarray:
         return self._embed(["passage: " + t for t in texts])
@@ -307,17 +300,12 @@ class E5OnnxEmbedder:
 
     def _run_sorted(self, windows: list[list[int]]) -> np.ndarray:
         """Mean-pooled vectors per window, run in batches of similar length."""
+        from ingest.embed import length_batches
+
         lengths = np.array([len(w) for w in windows])
-        order = np.argsort(lengths, kind="stable")
         out = np.empty((len(windows), self.dim), dtype=np.float32)
-        i = 0
-        while i < len(order):
-            j = i + 1
-            while j < len(order) and (j + 1 - i) * lengths[order[j]] <= self.batch_tokens:
-                j += 1
-            rows = order[i:j]
-            out[rows] = self._run([windows[r] for r in rows], int(lengths[order[j - 1]]))
-            i = j
+        for rows in length_batches(lengths, self.batch_tokens):
+            out[rows] = self._run([windows[r] for r in rows], int(lengths[rows[-1]]))
         return out
 
     def _run(self, ids_list: list[list[int]], width: int) -> np.ndarray:
