@@ -45,6 +45,7 @@ class Assistant:
         self._fusion = fusion
         self._given_resolver = resolver
         self._lock = threading.Lock()
+        self._asking = threading.local()  # this thread's searches within one question
         self.coverage = coverage or (CoverageModel.load() if CALIBRATION_FILE.is_file() else None)
         self._open_index()
         self._answerer = answerer
@@ -137,16 +138,34 @@ class Assistant:
                  top_k: int | None) -> Answer | _Prepared:
         """Everything before composing: checks, follow-up resolution, retrieval, and the
         "not covered" decision (which needs no answerer)."""
+        self._asking.searches = {}
+        try:
+            return self._prepare_once(question, history, top_k)
+        finally:
+            self._asking.searches = None
+
+    def _search(self, query: str) -> Retrieval:
+        """``retrieve``, once per query within one question: the follow-up resolver's
+        retrieval check and the answer's own retrieval often ask the same query."""
+        searches: dict[str, Retrieval] | None = getattr(self._asking, "searches", None)
+        if searches is None:
+            return self.retrieve(query)
+        if query not in searches:
+            searches[query] = self.retrieve(query)
+        return searches[query]
+
+    def _prepare_once(self, question: str, history: list[Turn] | None,
+                      top_k: int | None) -> Answer | _Prepared:
         t0 = time.perf_counter()
         q = self.check_question(question)
         turns = _check_history(history or [])
         k = top_k or self.settings.top_k
         resolution = self.resolver(q, turns)
         query = resolution.query
-        main = self.retrieve(query)
+        main = self._search(query)
         if resolution.followup and query != q and resolution.kind not in ("ordinal", "what-else") \
                 and read(q).content >= 3:
-            main = with_own_words(main, self.retrieve(q))
+            main = with_own_words(main, self._search(q))
         main = self._focused(main, resolution)
         disclosure = is_personal_disclosure(q)
         notice = SAFETY_NOTE if disclosure else ""
@@ -225,7 +244,7 @@ class Assistant:
         """How likely ``query`` alone is covered, and its first five passages (the
         follow-up resolver's retrieval check)."""
         assert self.coverage is not None
-        r = self.retrieve(query)
+        r = self._search(query)
         return (self.coverage.probability(r.signals, is_english(query)),
                 tuple(h.passage.uid for h in r.hits[:5]))
 
@@ -238,7 +257,7 @@ class Assistant:
         pieces = split_parts(q)
         if len(pieces) < 2:
             return (Part(query, main),)
-        return tuple(Part(p.text, self.retrieve(p.query)) for p in pieces)
+        return tuple(Part(p.text, self._search(p.query)) for p in pieces)
 
     # -- browsing -------------------------------------------------------------------
     def outline(self) -> list[Passage]:
