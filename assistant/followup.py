@@ -25,9 +25,9 @@ The words used here are closed-class function words of English, Spanish and Fren
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal, Protocol
 
 from assistant.model import Turn
@@ -182,23 +182,10 @@ class ConversationResolver:
 
 
 def _remembered(confidence: Confidence, size: int = 512) -> Confidence:
-    """``confidence`` with a bounded memory (oldest forgotten first); the resolver is
-    rebuilt with the index, so a new generation starts afresh."""
-    seen: dict[str, tuple[float, tuple[str, ...]]] = {}
-    lock = threading.Lock()  # the web server answers from several threads
-
-    def cached(query: str) -> tuple[float, tuple[str, ...]]:
-        with lock:
-            if query in seen:
-                return seen[query]
-        value = confidence(query)
-        with lock:
-            while len(seen) >= size:
-                del seen[next(iter(seen))]
-            seen[query] = value
-        return value
-
-    return cached
+    """``confidence`` with a bounded, thread-safe memory (the web server answers from
+    several threads); the resolver is rebuilt with the index, so a new generation starts
+    afresh."""
+    return lru_cache(maxsize=size)(confidence)
 
 
 def resolve_against(question: str, turns: Sequence[PriorTurn] | PriorTurn,
