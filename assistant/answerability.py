@@ -26,6 +26,7 @@ import re
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
@@ -95,13 +96,19 @@ class AnswerabilityJudge:
         self._word_vectors: dict[str, np.ndarray] = {}
         self._phrases: dict[str, np.ndarray] = {}
         self._lock = threading.Lock()
-        n = max(1, len(passages))
+        self._passages = passages
+
+    @cached_property
+    def generic(self) -> frozenset[str]:
+        """Terms in a quarter of the passages: the domain itself ("police", "violence").
+        Counted on first need (only an answer with gaps needs them), not when an index is
+        opened: at 10k passages that is a noticeable part of a cold start."""
+        n = max(1, len(self._passages))
         df: dict[str, int] = {}
-        for p in passages:
+        for p in self._passages:
             for t in set(tokens(p.text)):
                 df[t] = df.get(t, 0) + 1
-        # terms in a quarter of the passages are the domain itself ("police", "violence")
-        self.generic = frozenset(t for t, c in df.items() if c / n >= 0.25)
+        return frozenset(t for t, c in df.items() if c / n >= 0.25)
 
     def judge(self, question: str, cited: Sequence[Cited], focus: Focus | None = None,
               context: str = "") -> Verdict:
