@@ -257,7 +257,9 @@ class Assistant:
         pieces = split_parts(q)
         if len(pieces) < 2:
             return (Part(query, main),)
-        return tuple(Part(p.text, self._search(p.query)) for p in pieces)
+        return tuple(Part(p.text, self.retriever.blend(self._search(p.query), main,
+                                                       WHOLE_QUESTION_WEIGHT))
+                     for p in pieces)
 
     # -- browsing -------------------------------------------------------------------
     def outline(self) -> list[Passage]:
@@ -289,6 +291,13 @@ class Assistant:
         from assistant.lc import GuidanceRetriever
 
         return GuidanceRetriever(assistant=self, k=k or self.settings.top_k)
+
+
+# A part of a multi-part question is retrieved with the whole question's rankings fused in
+# at this weight (``HybridRetriever.blend``): a part read alone loses what "that" or "it"
+# stood for. Chosen on the module set's fit split (cross-page questions citing both pages
+# 5 -> 6 of 11 at 1.0; 5 at 0.3, 0.6, 2.0 and 4.0); README, "Answer quality".
+WHOLE_QUESTION_WEIGHT = 1.0
 
 
 @dataclass(frozen=True)

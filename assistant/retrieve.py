@@ -145,6 +145,21 @@ class HybridRetriever:
             np.maximum.at(best, owners, sims)
         return [(self._uids[i], float(best[i])) for i in top(best, DENSE_CANDIDATES, above=-1.0)]
 
+    def blend(self, part: Retrieval, whole: Retrieval, weight: float) -> Retrieval:
+        """``part``'s retrieval with ``whole``'s channel rankings fused in at ``weight``
+        (reciprocal rank, as the channels themselves are fused): a part of a multi-part
+        question keeps what the whole question is about. The part's signals are kept."""
+        rankings = {f"part:{n}": r for n, r in part.rankings.items()}
+        rankings |= {f"whole:{n}": r for n, r in whole.rankings.items()}
+        weights = {f"part:{n}": w for n, w in self.fusion.weights.items()}
+        weights |= {f"whole:{n}": weight * w for n, w in self.fusion.weights.items()}
+        fused = fuse(rankings, FusionConfig(self.fusion.k, weights), lambda u: self.view.by_uid[u].order)
+        known = {h.passage.uid: h for r in (part, whole) for h in r.hits}
+        hits = tuple(Hit(known[u].passage, s, known[u].dense, known[u].bm25)
+                     for u, s in fused[: len(part.hits)] if u in known)
+        return Retrieval(part.query, hits, part.signals, part.query_vectors, part.timings_ms,
+                         part.rankings)
+
     def _fuse(self, rankings: dict[str, list[tuple[str, float]]]) -> list[tuple[str, float]]:
         by_uid = self.view.by_uid
         return fuse(rankings, self.fusion, lambda uid: by_uid[uid].order)

@@ -45,3 +45,19 @@ def test_a_question_whose_parts_are_on_two_pages_cites_both(module_assistant: As
     docs = {c.doc_id for c in ans.citations}
     # the same passage was best for both parts; the page nearly as good for one part is cited
     assert {"evidence-base", "programme-design-steps"} <= docs, ans.answer
+
+
+def test_a_part_retrieved_with_the_whole_question_keeps_its_own_best_and_gains_the_whole_s(
+        module_assistant: Assistant) -> None:
+    """``blend``: the part's ranking with the whole question's fused in. What only the whole
+    question finds comes into the part's view; at weight 0 the part's order is unchanged."""
+    r = module_assistant.retriever
+    whole = r.search("Who should pay the running costs of specialised police units?")
+    part = r.search("What happens when this is left too late?")
+    alone = [h.passage.uid for h in part.hits]
+    assert [h.passage.uid for h in r.blend(part, whole, 0.0).hits] == alone
+    blended = [h.passage.uid for h in r.blend(part, whole, 1.0).hits]
+    top_whole = whole.hits[0].passage.uid
+    assert top_whole not in alone[:3] and top_whole in blended[:3]
+    assert set(blended) <= set(alone) | {h.passage.uid for h in whole.hits}
+    assert r.blend(part, whole, 1.0).signals == part.signals
