@@ -107,6 +107,7 @@ _ABOUT_THE_GUIDANCE = re.compile(
 _IL_Y_A = re.compile(r"\b(?:il y a(?:vait|ura)?|y a-t-il|y-a-t-il|il y en a)(?:-t-il)?\b")
 _EST_CE_QUE = re.compile(r"\best-ce qu")
 _TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?|[,;:.?!¿¡]|-(?=[a-z])")
+MIN_STATED_NOUNS = 2  # nouns an earlier sentence of the message needs to give an antecedent
 NULL_SUBJECT = "(null subject)"  # stands in ``dangling`` for a subject Spanish leaves out
 _CLAUSE_BREAK = frozenset(",;:")
 _PUNCTUATION = frozenset(",;:.?!¿¡-")
@@ -318,7 +319,17 @@ def _has_antecedent(words: tuple[str, ...], i: int, nouns: set[int], kind: str) 
         before = [j for j in before if j and words[j - 1] in _PREPOSITIONS and words[j - 1] != "de"]
     if before:
         return True
+    if kind == "pronoun" and _stated_before(words, start, nouns):
+        return True
     return _cataphoric(words, i, nouns)
+
+
+def _stated_before(words: tuple[str, ...], start: int, nouns: set[int]) -> bool:
+    """A personal pronoun may point back across a sentence of the same message: "Survivors
+    often have nowhere safe to sleep. Should stations have something for *them*?". The
+    earlier sentence must say something (two nouns of its own), so that "Thanks. Why do
+    they…" or "OK. And them?" still lean on the conversation."""
+    return start > 0 and sum(1 for j in nouns if j < start) >= MIN_STATED_NOUNS
 
 
 def _clause_start(words: tuple[str, ...], i: int) -> int:

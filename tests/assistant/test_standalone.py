@@ -91,3 +91,15 @@ def test_language() -> None:
 ])
 def test_a_spanish_verb_without_a_subject_takes_it_from_the_conversation(question: str, leans: bool) -> None:
     assert read(question).leans is leans, question
+
+
+@pytest.mark.parametrize(("question", "leans"), [
+    # a personal pronoun may point back to a statement earlier in the same message
+    ("Rural clinics rarely keep forensic kits. Who should pay for them?", False),
+    ("Male commanders resist the new unit. How can donors win them over?", False),
+    # a statement with too little of its own gives no antecedent
+    ("Thanks. Who should pay for them?", True),
+    ("OK, great. Do they work in rural areas?", True),
+])
+def test_a_statement_earlier_in_the_message_can_hold_the_antecedent(question: str, leans: bool) -> None:
+    assert read(question).leans is leans, question
