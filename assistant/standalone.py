@@ -107,6 +107,10 @@ _ABOUT_THE_GUIDANCE = re.compile(
 _IL_Y_A = re.compile(r"\b(?:il y a(?:vait|ura)?|y a-t-il|y-a-t-il|il y en a)(?:-t-il)?\b")
 _EST_CE_QUE = re.compile(r"\best-ce qu")
 _TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?|[,;:.?!¿¡]|-(?=[a-z])")
+# number agreement (English): a plural pronoun needs a plural antecedent
+_PLURAL_PRONOUN = frozenset("they them their theirs these those".split())
+_PLURAL_NOUNS = frozenset("people police women men children staff personnel military youth data media "
+                          "criteria".split())
 MIN_STATED_NOUNS = 2  # nouns an earlier sentence of the message needs to give an antecedent
 NULL_SUBJECT = "(null subject)"  # stands in ``dangling`` for a subject Spanish leaves out
 _CLAUSE_BREAK = frozenset(",;:")
@@ -317,11 +321,24 @@ def _has_antecedent(words: tuple[str, ...], i: int, nouns: set[int], kind: str) 
     if kind == "locative":
         # French y / Spanish allí stand for a place or an "à" phrase: a noun after a preposition
         before = [j for j in before if j and words[j - 1] in _PREPOSITIONS and words[j - 1] != "de"]
+    if kind == "pronoun" and words[i] in _PLURAL_PRONOUN:
+        before = [j for j in before if _plural(words, j)]  # "a risk they…": not "risk"
     if before:
         return True
     if kind == "pronoun" and _stated_before(words, start, nouns):
         return True
     return _cataphoric(words, i, nouns)
+
+
+def _plural(words: tuple[str, ...], j: int) -> bool:
+    """Can the noun at ``j`` be what a plural pronoun stands for? English plural
+    morphology (-s but not -ss/-us/-is), the irregular and collective plurals, or a noun
+    coordinated with another ("the police and the courts")."""
+    w = words[j]
+    if w in _PLURAL_NOUNS or (len(w) > 3 and w.endswith("s") and not w.endswith(("ss", "us", "is"))):
+        return True
+    coordinated = ("and", "or")
+    return (j + 2 < len(words) and words[j + 1] in coordinated) or (j >= 2 and words[j - 1] in coordinated)
 
 
 def _stated_before(words: tuple[str, ...], start: int, nouns: set[int]) -> bool:

@@ -103,3 +103,16 @@ def test_a_spanish_verb_without_a_subject_takes_it_from_the_conversation(questio
 ])
 def test_a_statement_earlier_in_the_message_can_hold_the_antecedent(question: str, leans: bool) -> None:
     assert read(question).leans is leans, question
+
+
+@pytest.mark.parametrize(("question", "leans"), [
+    # a plural pronoun cannot stand for a singular noun of the question
+    ("Is there a chance they drop the complaint later?", True),
+    ("Does the unit lose its budget when they rotate?", True),
+    # a plural noun, an irregular plural or two coordinated nouns can
+    ("Do survivors trust the unit when they report?", False),
+    ("Should the police explain to the woman what they will do next?", False),
+    ("Can the prosecutor and the judge meet before they decide?", False),
+])
+def test_a_plural_pronoun_needs_a_plural_antecedent(question: str, leans: bool) -> None:
+    assert read(question).leans is leans, question
