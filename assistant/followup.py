@@ -328,7 +328,7 @@ def _explicit(question: str, q: str, reading: Reading, previous: PriorTurn,
     if wa:
         x = next((g for g in (wa.group("x"), wa.group("xes"), wa.group("xfr")) if g), "").strip(" ?.!")
         if x:
-            return Resolution(_keep_frame(previous.query, x), True, "what-about", (), previous)
+            return Resolution(_keep_frame(previous.query, x, contrast=True), True, "what-about", (), previous)
     if _WHY.match(q) and reading.content <= 4 and (reading.leans or reading.content <= 2):
         return Resolution(_join(question, topic), True, "why", previous.cited, previous)
     if _MORE.match(q):
@@ -377,17 +377,25 @@ def _fragment_body(question: str) -> str:
     return " ".join(words).strip(" ,")
 
 
-def _keep_frame(previous_query: str, x: str) -> str:
+def _keep_frame(previous_query: str, x: str, contrast: bool = False) -> str:
     """"What about X?", "and X?": the previous question's frame with X in it. A
-    prepositional X ("at community level") is an adjunct and is added; otherwise X takes
+    prepositional X ("at community level", "out in the neighbourhoods") is an adjunct and
+    is added, except that "what about X?" (``contrast``) asks for X in place of the
+    previous question's phrase with the same preposition, or a place in place of a place
+    ("what about with shelters?" after "should police work with informal providers?");
+    otherwise X takes
     the place of the previous question's phrase it shares a word with ("what about rule
     of law *programmes*?" after "can DDR *programmes* help…"), else of its object when it
     ends on one (its last run of content words, in a noun position); otherwise X is asked
     with the previous topic beside it ("what about mentoring?" after "how should police be
     trained?")."""
     words = previous_query.strip().rstrip("?.! ").split()
-    if _PREPOSITION_START.match(fold(x)):
-        return " ".join([*words, x]) + "?"
+    prep = _leading_preposition(x)
+    if prep:
+        pp = _prepositional_phrase(words, prep) if contrast else None
+        if pp is not None:  # "what about with shelters?" after "work with informal providers?"
+            return " ".join([*words[:pp[0]], x, *words[pp[1]:]]) + "?"
+        return " ".join([*words, x]) + "?"  # "and in rural areas?": an adjunct, added
     shared = set(tokens(x))
     runs = _content_runs(words)
     slot = next((r for r in runs if shared & set(tokens(" ".join(words[r[0]:r[1]])))), None)
@@ -400,6 +408,41 @@ def _keep_frame(previous_query: str, x: str) -> str:
     if start and x.split()[0].lower() in _ARTICLES and words[start - 1].lower() in _ARTICLES:
         start -= 1  # "the security forces" -> "the Special Rapporteur", not "the the …"
     return " ".join([*words[:start], x, *words[end:]]) + "?"
+
+
+_ADVERB_LEAD = frozenset("out up down over back also even just only there here".split())
+_LOCATIVE = frozenset("in at on inside outside within across near en dans sur a".split())
+
+
+def _leading_preposition(x: str) -> str:
+    """The preposition X opens on, after at most one adverb ("*out in* the
+    neighbourhoods", "*also at* community level"), or ""."""
+    head = fold(x).split()[:2]
+    if head and _PREPOSITION_START.match(head[0]):
+        return head[0]
+    if len(head) == 2 and head[0] in _ADVERB_LEAD and _PREPOSITION_START.match(head[1]):
+        return head[1]
+    return ""
+
+
+def _prepositional_phrase(words: list[str], prep: str) -> tuple[int, int] | None:
+    """The previous question's phrase a prepositional X contrasts with: the last one
+    opened by the same preposition, or for a place ("at the station" / "out in the
+    neighbourhoods") the last one opened by a locative preposition. It runs from the
+    preposition over its determiners to the end of its noun."""
+    folded = [fold(w) for w in words]
+    same = [i for i, w in enumerate(folded) if w == prep]
+    places = [i for i, w in enumerate(folded) if w in _LOCATIVE] if prep in _LOCATIVE else []
+    for i in reversed(same or places):
+        j = i + 1
+        while j < len(words) and folded[j] in _ARTICLES:
+            j += 1
+        k = j
+        while k < len(words) and tokens(words[k]):
+            k += 1
+        if k > j:
+            return i, k
+    return None
 
 
 def _content_runs(words: list[str]) -> list[tuple[int, int]]:

@@ -94,6 +94,21 @@ def test_a_fragment_keeps_the_previous_frame_and_adds_a_prepositional_phrase() -
     assert r.focus == ()  # a fragment asks for something new in the same frame
 
 
+def test_what_about_a_prepositional_phrase_takes_the_place_of_the_one_it_contrasts_with() -> None:
+    prev = PriorTurn("Should prosecutors meet with village chiefs?", CITED, "")
+    assert resolve_against("what about with religious leaders?", prev).query == \
+        "Should prosecutors meet with religious leaders?"
+    prev = PriorTurn("What do officers need at the border post?", CITED, "")
+    assert resolve_against("what about in the refugee camps?", prev).query == \
+        "What do officers need in the refugee camps?"
+
+
+def test_a_fragment_opening_on_an_adverb_and_a_preposition_is_added_whole() -> None:
+    prev = PriorTurn("How should complaints be recorded at the station?", CITED, "")
+    r = resolve_against("and out on patrol?", prev)
+    assert r.query == "How should complaints be recorded at the station out on patrol?"
+
+
 def test_what_about_sets_aside_previous_passages_that_do_not_mention_the_new_thing() -> None:
     texts = {CITED[0]: "One stop shops for survivors in rural areas.", CITED[1]: "Women's police stations."}
     r = ConversationResolver(lambda t: CITED if t["role"] == "assistant" else (), text_of=texts.__getitem__)(
