@@ -175,7 +175,7 @@ def find_focus(question: str) -> Focus:
             add(np_, "focus")
     for m in _ABOUT.finditer(q):
         np_ = _noun_phrase(m.group("np"), allow_verbs=True)
-        if np_:
+        if np_ and not _verb_of_a_pronoun(m.group("np"), np_):
             add(np_, "about")
     for name in _names(q):
         add(name, "number" if name[0].isdigit() else "name")
@@ -185,6 +185,21 @@ def find_focus(question: str) -> Focus:
         else "evidence" if _EVIDENCE.search(main)
         else "country" if _COUNTRIES.search(main) else "")
     return Focus(tuple(aspects), answer_type)
+
+
+_OBJECT_PRONOUN = frozenset("them it her him this that these those".split())
+
+
+def _verb_of_a_pronoun(text: str, phrase: str) -> bool:
+    """"about how to *keep them*": a lone verb whose object is a pronoun says what is
+    done to something named elsewhere in the conversation; the verb alone is no topic to
+    look for in the cited text."""
+    words = [fold(w).strip("'’") for w in _WORD.findall(text)]
+    pw = [fold(w) for w in _WORD.findall(phrase)]
+    if len(pw) != 1 or pw[0] not in words:
+        return False
+    i = words.index(pw[0])
+    return i + 1 < len(words) and words[i + 1] in _OBJECT_PRONOUN
 
 
 def _main_question(q: str) -> str:

@@ -35,3 +35,12 @@ def test_answer_types() -> None:
     assert find_focus("When the sector is reformed, who should be consulted?").answer_type == ""
     assert has_quantity("about 30 percent of officers") and not has_quantity("reform (UNDP, 2002)")
     assert has_time("within 24 hours") and not has_time("during reform processes")
+
+
+def test_a_lone_verb_done_to_a_pronoun_is_not_an_about_topic() -> None:
+    # what is done to something named earlier in the conversation: no topic of its own
+    assert [a for a, _ in _aspects("Does the guidance say anything about how to protect them during trial?")] == []
+    assert [a for a, _ in _aspects("Any advice on supervising it properly?")] == []
+    # a verb with an object of its own, or a noun, still is
+    assert [a for a, _ in _aspects("Does it say anything about how to supervise recruits?")] == ["supervise recruits"]
+    assert [a for a, _ in _aspects("Does the guidance say anything about vetting?")] == ["vetting"]
