@@ -27,7 +27,8 @@ KINDS: tuple[str, ...] = (
     "partial",  # the guidance answers part of it: cite that part and name the gaps
     "cross-page",  # needs two documents: both must be cited
 )
-SPLITS = ("fit", "heldback", "unseen")  # unseen: written in round three, never scored before commit
+# unseen: written in round three; unseen2: written in round four; neither scored before commit
+SPLITS = ("fit", "heldback", "unseen", "unseen2")
 CONV_KINDS = ("pronoun", "ellipsis", "ordinal", "what-about", "why", "switch-pronoun", "switch",
               "switch-back", "multilingual")
 ROLES = ("user", "assistant")
@@ -44,7 +45,7 @@ _OPTIONAL: dict[str, type | tuple[type, ...]] = {
     "gold_all": bool,
     "key_points": list,
     "gaps": list,  # what the guidance does not address (near-miss / partial cases)
-    "split": str,  # "fit" (may be fitted on), "heldback" or "unseen" (never)
+    "split": str,  # "fit" (may be fitted on), "heldback", "unseen" or "unseen2" (never)
     "followup": bool,  # does the question lean on the conversation (conversation sets)
     "conv_kind": str,
     "gold_quotes": list,  # gold given as verbatim text, resolved to passages at run time
