@@ -46,13 +46,21 @@ _ORDINALS = {
 }
 _REFERENT_NOUN = (
     r"(?:one|point|item|thing|option|idea|bullet|area|strategy|entry point|measure|"
-    r"example|suggestion|part|citation|source|reference|punto|cosa|opcion|idee|element|"
-    r"chose|mesure)"
+    r"example|suggestion|part|citation|source|reference|recommendation|paragraph|passage|quote|"
+    r"sentence|line|element|aspect|punto|cosa|opcion|idee|element|chose|mesure|recomendacion|"
+    r"recommandation|paragraphe|parrafo)"
 )
+_NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "uno": 1, "dos": 2, "tres": 3,
+                 "cuatro": 4, "cinco": 5, "un": 1, "deux": 2, "trois": 3, "quatre": 4, "cinq": 5}
+# "the second one", "your last point", "point 2", "item two", "[3]"; a determiner of the
+# answer ("your", "tu", "votre") or "of those/them" makes a bare ordinal explicit too
 _ORDINAL_REF = re.compile(
-    r"\b(?:the|that|el|la|le|lo)\s+(?P<ord>" + "|".join(re.escape(k) for k in _ORDINALS) + r")\b"
-    r"(?P<noun>\s+" + _REFERENT_NOUN + r"s?)?"
-    r"|\b(?:number|point|item|no\.?|numero|punto)\s*(?P<num>[1-9])\b|\[(?P<mark>[1-9])\]",
+    r"\b(?P<det>the|that|this|your|el|la|le|lo|tu|su|votre|ton|ta)\s+"
+    r"(?P<ord>" + "|".join(re.escape(k) for k in _ORDINALS) + r")\b"
+    r"(?P<noun>\s+" + _REFERENT_NOUN + r"s?"
+    r"|\s+(?:of|de)\s+(?:those|these|them|esos|esas|ellos|ellas|ceux|celles|ces))?"
+    r"|\b(?:number|point|item|option|bullet|no\.?|numero|punto|#)\s*"
+    r"(?P<num>[1-9]|" + "|".join(_NUMBER_WORDS) + r")\b|\[(?P<mark>[1-9])\]",
 )
 # a return to an earlier topic, said in the question's opening clause (before its first
 # comma, dash or colon): "going back to…", "can we go back to…", "let's return to…"
@@ -81,11 +89,18 @@ class _Return:
 
 
 _RETURN = _Return()
+# "what about X?" and its kin: X in place of what the previous question was about
 _WHAT_ABOUT = re.compile(
-    r"^\W*(?:(?:and|but|so|ok(?:ay)?|right)\W+)?(?:what|how) about\b\W*(?P<x>.*)$"
-    r"|^\W*(?:y|e)\s+(?:que hay de|qué hay de|que pasa con|qué pasa con|en cuanto a)\b\W*(?P<xes>.*)$"
-    r"|^\W*(?:et\s+)?(?:qu'en est-il de|qu'en est il de|et pour|et pour ce qui est de|et concernant)\b"
-    r"\W*(?P<xfr>.*)$",
+    r"^\W*(?:(?:and|but|so|ok(?:ay)?|right)\W+)?(?:(?:what|how) about|what of|"
+    r"(?:is it |and )?(?:the )?same (?:question |thing )?(?:for|with|about|in)|same goes for|likewise for)"
+    r"\b\W*(?P<x>.*)$"
+    r"|^\W*(?:(?:y|e)\s+)?(?:que hay de|que pasa con|lo mismo (?:para|con|en)|"
+    r"(?:la )?misma pregunta (?:para|con|sobre))\b\W*(?P<xes>.*)$"
+    r"|^\W*(?:y|e)\s+en cuanto a\b\W*(?P<xes2>.*)$"
+    r"|^\W*(?:et\s+)?(?:qu'en est-il de|qu'en est il de|quid de|(?:la )?meme (?:chose|question) pour|"
+    r"pareil pour)\b\W*(?P<xfr>.*)$"
+    r"|^\W*et\s+(?:pour|pour ce qui est de|concernant|en ce qui concerne)\b\W*(?P<xfr2>.*)$"
+    r"|^\W*(?:and\s+)?(?:as for|as to|and regarding|and concerning)\b\W*(?P<xen2>[^,;:]*)$",
 )
 _CONNECT = r"(?:(?:and|but|so|ok(?:ay)?|right|well|then|y|et|mais|pero|bueno|alors)\W+)*"
 _WHY = re.compile(
@@ -245,6 +260,8 @@ def _ordinal_index(m: re.Match[str]) -> int | None:
     if m.group("ord"):
         return _ORDINALS.get(m.group("ord"))
     digit = m.group("num") or m.group("mark")
+    if digit in _NUMBER_WORDS:
+        return _NUMBER_WORDS[digit] - 1
     return int(digit) - 1 if digit else None
 
 
@@ -318,7 +335,8 @@ def _explicit(question: str, q: str, reading: Reading, previous: PriorTurn,
     topic = _topic(previous.query, topic_words)
     m = _ORDINAL_REF.search(q)
     explicit = m is not None and bool(m.group("noun") or m.group("num") or m.group("mark")
-                                      or m.group("ord") in ("latter", "former") or _BACK_REF.search(q))
+                                      or m.group("ord") in ("latter", "former") or _BACK_REF.search(q)
+                                      or m.group("det") in ("your", "tu", "votre", "ton", "ta"))
     if m and explicit and previous.cited:
         index = _ordinal_index(m)
         if index is not None and -len(previous.cited) <= index < len(previous.cited):
@@ -326,7 +344,7 @@ def _explicit(question: str, q: str, reading: Reading, previous: PriorTurn,
             return Resolution(_join(rest, topic), True, "ordinal", (previous.cited[index],), previous)
     wa = _WHAT_ABOUT.match(q)
     if wa:
-        x = next((g for g in (wa.group("x"), wa.group("xes"), wa.group("xfr")) if g), "").strip(" ?.!")
+        x = next((g for g in wa.groups() if g), "").strip(" ?.!")
         if x:
             return Resolution(_keep_frame(previous.query, x, contrast=True), True, "what-about", (), previous)
     if _WHY.match(q) and reading.content <= 4 and (reading.leans or reading.content <= 2):

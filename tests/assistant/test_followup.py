@@ -184,3 +184,24 @@ def test_a_complete_question_taking_up_an_earlier_subject_returns_to_it() -> Non
     assert r.previous.query == "What is a one stop shop for survivors?"
     # a new subject is not a return
     assert not _resolver()("Who oversees the security sector?", history).followup
+
+
+def test_the_kin_of_what_about_ask_for_x_in_the_previous_frame() -> None:
+    prev = PriorTurn("How should police stations be equipped?", CITED, "")
+    for q in ("same for border posts?", "What of the border posts?", "and regarding border posts?",
+              "¿Qué hay de los puestos fronterizos?", "Et pour les postes frontières ?"):
+        r = resolve_against(q, prev)
+        assert r.followup and r.kind == "what-about", q
+    # a complete question opening on a topic phrase, or on "pour", stands alone
+    for q in ("Regarding vetting, what does the guidance recommend?",
+              "Pour quelles raisons la police hésite-t-elle à enregistrer les plaintes ?"):
+        assert not resolve_against(q, prev).followup, q
+
+
+def test_ordinals_said_with_the_answer_s_determiner_or_a_number_word() -> None:
+    prev = PriorTurn("What equipment do stations need?", ("d#a", "d#b", "d#c"), "")
+    assert resolve_against("Can you say more about your second point?", prev).focus == ("d#b",)
+    assert resolve_against("What does item three involve?", prev).focus == ("d#c",)
+    assert resolve_against("and the first of those?", prev).focus == ("d#a",)
+    # an ordinal with a noun that names no item of the answer is not a reference to it
+    assert not resolve_against("What is the first step in setting up a unit?", prev).followup
