@@ -342,6 +342,13 @@ def _explicit(question: str, q: str, reading: Reading, previous: PriorTurn,
         if index is not None and -len(previous.cited) <= index < len(previous.cited):
             rest = _BACK_REF.sub(" ", _ORDINAL_REF.sub(" ", q))
             return Resolution(_join(rest, topic), True, "ordinal", (previous.cited[index],), previous)
+    named = _NAMED_ITEM.search(q)
+    if named and len(previous.cited) > 1:
+        index = _item_about(named.group("x"), previous)
+        if index is not None:
+            rest = _NAMED_ITEM.sub(" ", q)
+            return Resolution(_join(f"{rest} {named.group('x')}", topic), True, "ordinal",
+                              (previous.cited[index],), previous)
     wa = _WHAT_ABOUT.match(q)
     if wa:
         x = next((g for g in wa.groups() if g), "").strip(" ?.!")
@@ -354,6 +361,31 @@ def _explicit(question: str, q: str, reading: Reading, previous: PriorTurn,
             return Resolution(_join(question, topic), True, "what-else", (), previous, previous.cited)
         return Resolution(_join(question, topic), True, "ellipsis", previous.cited, previous)
     return None
+
+
+# an item of the answer named by what it is about: "the one about vetting", "that point on
+# shelters", "la de los refugios"
+_NAMED_ITEM = re.compile(
+    r"\b(?:the|that|this|your|el|la|lo|le)\s+(?:one|point|bit|part|item|bullet|suggestion|idea|"
+    r"recommendation|de|del|punto|idee|celle|celui)\s+(?:about|on|regarding|concerning|with|sobre|de|sur)\s+"
+    r"(?P<x>[^?,;:.!]+)"
+)
+
+
+def _item_about(x: str, previous: PriorTurn) -> int | None:
+    """The index of the previous answer's citation whose sentence shares the most content
+    words with ``x`` (ties: none, so an unclear reference is not forced)."""
+    words = set(tokens(x))
+    scores: dict[int, int] = {}
+    for sentence in re.split(r"(?<=\])[.;]?\s+|\n+", previous.answer):
+        for mark in re.findall(r"\[(\d+)\]", sentence):
+            i = int(mark) - 1
+            if 0 <= i < len(previous.cited):
+                scores[i] = max(scores.get(i, 0), len(words & set(tokens(sentence))))
+    ranked = sorted(scores.values(), reverse=True)
+    if not ranked or ranked[0] == 0 or (len(ranked) > 1 and ranked[0] == ranked[1]):
+        return None
+    return max(scores, key=lambda i: scores[i])
 
 
 def _returned_to(q: str, turns: Sequence[PriorTurn]) -> PriorTurn | None:

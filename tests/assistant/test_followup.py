@@ -205,3 +205,14 @@ def test_ordinals_said_with_the_answer_s_determiner_or_a_number_word() -> None:
     assert resolve_against("and the first of those?", prev).focus == ("d#a",)
     # an ordinal with a noun that names no item of the answer is not a reference to it
     assert not resolve_against("What is the first step in setting up a unit?", prev).followup
+
+
+def test_an_item_of_the_answer_named_by_what_it_is_about() -> None:
+    prev = PriorTurn("What should a station have?", ("d#a", "d#b", "d#c"),
+                     "Investing in one stop shops for survivors [1]. Maintaining vehicles, cameras and "
+                     "private interview rooms [2]. Establishing women police stations [3].")
+    r = resolve_against("Tell me more about the one on interview rooms", prev)
+    assert r.kind == "ordinal" and r.focus == ("d#b",)
+    # words shared with no item, or with two items equally: no item is forced
+    assert resolve_against("and the point about funding?", prev).focus != ("d#b",)
+    assert not resolve_against("What is the one stop shop model?", prev).followup
