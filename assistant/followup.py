@@ -336,7 +336,8 @@ def _explicit(question: str, q: str, reading: Reading, previous: PriorTurn,
     m = _ORDINAL_REF.search(q)
     explicit = m is not None and bool(m.group("noun") or m.group("num") or m.group("mark")
                                       or m.group("ord") in ("latter", "former") or _BACK_REF.search(q)
-                                      or m.group("det") in ("your", "tu", "votre", "ton", "ta"))
+                                      or m.group("det") in ("your", "tu", "votre", "ton", "ta")
+                                      or reading.content <= 2)  # "and the second?", "el tercero?"
     if m and explicit and previous.cited:
         index = _ordinal_index(m)
         if index is not None and -len(previous.cited) <= index < len(previous.cited):

@@ -216,3 +216,12 @@ def test_an_item_of_the_answer_named_by_what_it_is_about() -> None:
     # words shared with no item, or with two items equally: no item is forced
     assert resolve_against("and the point about funding?", prev).focus != ("d#b",)
     assert not resolve_against("What is the one stop shop model?", prev).followup
+
+
+def test_a_bare_ordinal_in_a_short_follow_up_names_an_item() -> None:
+    prev = PriorTurn("What equipment do stations need?", ("d#a", "d#b", "d#c"), "")
+    assert resolve_against("and the first?", prev).focus == ("d#a",)
+    assert resolve_against("What did you mean by the second?", prev).focus == ("d#b",)
+    assert resolve_against("¿Y el tercero?", prev).focus == ("d#c",)
+    # in a question with words of its own, a bare ordinal is just an adjective
+    assert not resolve_against("What is the second most common complaint?", prev).followup
