@@ -21,6 +21,7 @@ from ingest.errors import IngestError
 from ingest.model import DocumentMeta
 
 TEXT_SUFFIXES = {".txt", ".md", ".markdown"}
+MARKDOWN_SUFFIXES = {".md", ".markdown"}
 HTML_SUFFIXES = {".html", ".htm"}
 PDF_SUFFIXES = {".pdf"}
 SUPPORTED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | PDF_SUFFIXES
@@ -96,10 +97,30 @@ def read_source(path: Path, max_bytes: int) -> SourceText:
         text = _decode_text(path, raw)
         if suffix in HTML_SUFFIXES:
             text = _html_text(text)
+        elif suffix in MARKDOWN_SUFFIXES:
+            text = plain_markdown(text)
     if not text.strip():
         raise IngestError(f"{path}: no text could be extracted")
     meta = load_meta(path, text)
     return SourceText(path=path, text=text, sha256=_sha256(raw, meta), meta=meta)
+
+
+_MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+_MD_EMPHASIS = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1|(?<![\w*])([*_])(?=\S)(.+?)(?<=\S)\3(?![\w*])")
+_MD_CODE = re.compile(r"`([^`]*)`")
+
+
+def plain_markdown(text: str) -> str:
+    """Markdown's inline markup as the reader sees it: "**Referral agreements.**" ->
+    "Referral agreements.", "[the guidance](https://…)" -> "the guidance", `code` -> code.
+    Headings ("## …") and list markers stay: the outline parser reads them. Passages,
+    labels and quotes then carry no asterisks, and offsets point into this plain text
+    (which is what the index stores)."""
+    text = _MD_LINK.sub(r"\1", text)
+    text = _MD_CODE.sub(r"\1", text)
+    for _ in range(2):  # bold inside italics
+        text = _MD_EMPHASIS.sub(lambda m: m.group(2) if m.group(1) else m.group(4), text)
+    return text
 
 
 def _sha256(raw: bytes, meta: DocumentMeta) -> str:

@@ -50,6 +50,24 @@ def test_markdown_headings_and_nested_bullets(tmp_path: Path) -> None:
         assert src.text[p.start:p.end] == p.text
 
 
+def test_markdown_inline_markup_is_read_as_plain_text(tmp_path: Path) -> None:
+    md = ("# Health referrals\n\n## Steps\n\n"
+          "- **Referral agreements.** A *written* agreement with [the district hospital](https://example.org)\n"
+          "- __Joint training.__ Nurses and `investigators` train together\n"
+          "- Costs: 2 * 3 * 4 kits, snake_case_names stay\n")
+    src = read_source(_write(tmp_path, "referrals.md", md), 10**6)
+    passages, _ = parse_outline(src.text, src.meta)
+    assert "*" not in passages[0].text and "[" not in passages[0].text and "`" not in src.text
+    assert [p.label for p in passages][:2] == ["Referral agreements", "Joint training"]
+    assert "with the district hospital" in passages[0].text
+    assert "2 * 3 * 4 kits, snake_case_names" in passages[2].text  # not emphasis
+    for p in passages:
+        assert src.text[p.start:p.end] == p.text
+    # a .txt file is taken as written
+    txt = read_source(_write(tmp_path, "notes.txt", "**kept** as typed\n"), 10**6)
+    assert "**kept**" in txt.text
+
+
 def test_unstructured_text_falls_back_to_paragraphs(tmp_path: Path) -> None:
     body = "First paragraph about policing.\nIt wraps onto a second line.\n\nSecond paragraph here.\n"
     src = read_source(_write(tmp_path, "notes.txt", body), 10**6)
