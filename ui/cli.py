@@ -235,7 +235,9 @@ def _print_answer(d: dict[str, Any]) -> None:
     for c in d["citations"]:
         out(f"\n[{c['marker']}] {c['label']}", "bold")
         out(f"    “{' '.join(c['quote'].split())}”")
-        out(f"    {c['source_url']}", "dim")
+        # where it sits: with several pages indexed, a bare label ("Consent") is ambiguous
+        where = " › ".join(c.get("breadcrumb") or ())
+        out(f"    {where} · {c['source_url']}" if where else f"    {c['source_url']}", "dim")
 
 
 def _stream_answer(a: Any, question: str, history: list[dict[str, str]]) -> Any:

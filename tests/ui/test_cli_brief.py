@@ -50,3 +50,17 @@ def test_chat_prints_the_gaps_line(capsys: pytest.CaptureFixture[str]) -> None:
     out = capsys.readouterr().out
     assert "The guidance does not address: pay scales [for] officers." in out
     assert out.index("does not address") < out.index("[1] Entry point 1.4")
+
+
+def test_a_printed_citation_says_where_it_sits(capsys: pytest.CaptureFixture[str]) -> None:
+    from ui.cli import _print_answer
+
+    d = {"question": "q", "answer": "Ask her first. [1]", "abstained": False, "notice": "",
+         "suggestions": [], "gaps": [], "coverage": "covered",
+         "citations": [{"marker": 1, "label": "Consent", "quote": "Ask her first.",
+                        "source_url": "https://example.org/health",
+                        "breadcrumb": ["Working with health services", "Practical steps"]}]}
+    _print_answer(d)
+    out = " ".join(capsys.readouterr().out.split())
+    assert "[1] Consent" in out
+    assert "Working with health services › Practical steps · https://example.org/health" in out
