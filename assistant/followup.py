@@ -89,6 +89,10 @@ class _Return:
 
 
 _RETURN = _Return()
+# adverbs that take up something said before ("on the HR side *again*", "the point from
+# *earlier*"): a return when an earlier turn shares the question's words
+_AGAIN = re.compile(r"\b(?:again|earlier|from before|once more|de nuevo|otra vez|encore une fois|"
+                    r"de nouveau|tout a l'heure)\b")
 # "what about X?" and its kin: X in place of what the previous question was about
 _WHAT_ABOUT = re.compile(
     r"^\W*(?:(?:and|but|so|ok(?:ay)?|right)\W+)?(?:(?:what|how) about|what of|"
@@ -213,7 +217,7 @@ def resolve_against(question: str, turns: Sequence[PriorTurn] | PriorTurn,
         turns = [turns]
     q = fold(question)
     reading = read(question)
-    if _RETURN.search(q) and len(turns) > 1:
+    if (_RETURN.search(q) or _AGAIN.search(q)) and len(turns) > 1:
         earlier = _referent(q, turns[:-1], require_overlap=True)
         if earlier is not None:
             return Resolution(_join(question, _topic(earlier.query, topic_words)), True, "switch-back",

@@ -225,3 +225,13 @@ def test_a_bare_ordinal_in_a_short_follow_up_names_an_item() -> None:
     assert resolve_against("¿Y el tercero?", prev).focus == ("d#c",)
     # in a question with words of its own, a bare ordinal is just an adjective
     assert not resolve_against("What is the second most common complaint?", prev).followup
+
+
+def test_again_or_earlier_with_an_earlier_turn_s_words_returns_to_that_turn() -> None:
+    first = PriorTurn("What does the guidance say about vetting?", ("d#a",), "Vetting [1].")
+    second = PriorTurn("How should officers be trained?", ("d#b",), "Training [1].")
+    r = resolve_against("On vetting again: what sort of checks should recruiters run?", [first, second])
+    assert r.kind == "switch-back" and r.previous is first and r.focus == ("d#a",)
+    # without an earlier turn sharing its words, "again" is no return
+    r = resolve_against("Can you say again how complaints are handled?", [first, second])
+    assert r.kind != "switch-back"
