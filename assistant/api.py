@@ -169,7 +169,8 @@ class Assistant:
         main = self._focused(main, resolution)
         disclosure = is_personal_disclosure(q)
         notice = SAFETY_NOTE if disclosure else ""
-        focus = find_focus(query if resolution.kind == "what-about" else q)
+        # an ordinal ("the second item") names the passage; it is no aspect to look for
+        focus = find_focus(query if resolution.kind in ("what-about", "ordinal") else q)
         retrieved = tuple((h.passage.uid, h.score) for h in main.hits[:k])
         timings = dict(main.timings_ms)
         timings["retrieve"] = (time.perf_counter() - t0) * 1000
@@ -234,7 +235,24 @@ class Assistant:
             first = self.view.by_uid.get(resolution.exclude[0])
             if resolution.kind == "what-else":
                 focus = next_in_list(self._siblings(first), resolution.exclude) if first else ()
-        return focus_retrieval(r, focus, self.view.by_uid, weight=weight, k=k)
+        r = focus_retrieval(r, focus, self.view.by_uid, weight=weight, k=k)
+        if resolution.kind == "ordinal" and focus:
+            r = self._named_only(r, focus)
+        return r
+
+    def _named_only(self, r: Retrieval, named: tuple[str, ...]) -> Retrieval:
+        """"The second one": the user named a passage of the answer, so the answer comes
+        from it (and the items under it), not from a neighbour whose sentence happens to
+        match the rest of the question better ("…: who pays for it?")."""
+        keep = set(named)
+        for uid in named:
+            p = self.view.by_uid.get(uid)
+            if p is not None:
+                keep |= {c.uid for c in self.view.children(p)}
+        hits = tuple(h for h in r.hits if h.passage.uid in keep)
+        if not hits:
+            return r
+        return Retrieval(r.query, hits, r.signals, r.query_vectors, r.timings_ms, r.rankings)
 
     def _siblings(self, p: Passage) -> list[Passage]:
         parent = self.view.by_uid.get(f"{p.doc_id}#{p.parent_id}") if p.parent_id else None

@@ -50,6 +50,10 @@ _REFERENT_NOUN = (
     r"sentence|line|element|aspect|punto|cosa|opcion|idee|element|chose|mesure|recomendacion|"
     r"recommandation|paragraphe|parrafo)"
 )
+# the answer itself, as an ordinal's question names it: "(the second item) on that list",
+# "(the first one) in your answer"
+_ANSWER_REF = re.compile(r"\b(?:on|in|from|of)\s+(?:that|this|your|the|my)\s+"
+                         r"(?:list|answer|reply|response)\b")
 _NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "uno": 1, "dos": 2, "tres": 3,
                  "cuatro": 4, "cinco": 5, "un": 1, "deux": 2, "trois": 3, "quatre": 4, "cinq": 5}
 # "the second one", "your last point", "point 2", "item two", "[3]"; a determiner of the
@@ -345,7 +349,7 @@ def _explicit(question: str, q: str, reading: Reading, previous: PriorTurn,
     if m and explicit and previous.cited:
         index = _ordinal_index(m)
         if index is not None and -len(previous.cited) <= index < len(previous.cited):
-            rest = _BACK_REF.sub(" ", _ORDINAL_REF.sub(" ", q))
+            rest = _ANSWER_REF.sub(" ", _BACK_REF.sub(" ", _ORDINAL_REF.sub(" ", q)))
             return Resolution(_join(rest, topic), True, "ordinal", (previous.cited[index],), previous)
     named = _NAMED_ITEM.search(q)
     if named and len(previous.cited) > 1:

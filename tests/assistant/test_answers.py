@@ -60,6 +60,21 @@ def test_follow_up_keeps_the_topic(assistant: Assistant) -> None:
     assert alone.abstained or not alone.retrieved[0][0].endswith("#ep-4.4")
 
 
+def test_an_item_named_by_its_position_is_what_the_answer_cites(assistant: Assistant) -> None:
+    """"Your second suggestion: who pays for it?" names a passage; a neighbour whose
+    sentence matches "who pays" better must not answer in its place."""
+    ids = ["st-3.1", "st-3.2", "st-3.5"]
+    said = " ".join(f"{assistant.passage(i).text.split('. ')[0].rstrip('.')} [{n}]."
+                    for n, i in enumerate(ids, 1))
+    history = [{"role": "user", "content": "What can the police do to improve how survivors are treated?"},
+               {"role": "assistant", "content": said}]
+    for q in ("Go back to your second suggestion: who pays for it?", "What about the second item on that list?"):
+        ans = assistant.ask(q, history)  # type: ignore[arg-type]
+        assert [c.passage_id for c in ans.citations] == ["st-3.2"], (q, ans.answer)
+        # the words that name the item ("the second item on that list") are no gap
+        assert not any(w in g for g in ans.gaps for w in ("item", "list", "suggestion")), ans.gaps
+
+
 def test_list_question_brings_every_area(assistant: Assistant) -> None:
     ans = assistant.ask("what are the four main areas of strategy?")
     cited = [c.passage_id for c in ans.citations]
