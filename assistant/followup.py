@@ -42,7 +42,7 @@ _ORDINALS = {
     "fifth": 4, "5th": 4, "last": -1, "final": -1, "latter": -1, "former": 0,
     "primero": 0, "primera": 0, "segundo": 1, "segunda": 1, "tercero": 2, "tercera": 2,
     "ultimo": -1, "ultima": -1, "premier": 0, "premiere": 0, "deuxieme": 1, "second.": 1,
-    "troisieme": 2, "dernier": -1, "derniere": -1,
+    "troisieme": 2, "dernier": -1, "derniere": -1, "middle": None,
 }
 _REFERENT_NOUN = (
     r"(?:one|point|item|thing|option|idea|bullet|area|strategy|entry point|measure|"
@@ -264,6 +264,12 @@ def is_follow_up(question: str, history: Sequence[Turn]) -> bool:
     return ConversationResolver(lambda _t: ())(question, history).followup
 
 
+def _pronominal(q: str, m: re.Match[str]) -> bool:
+    """An ordinal standing for a noun ("explain the second?", "¿puedes explicar mejor la
+    segunda?"): nothing but punctuation follows it, so it names an item already given."""
+    return bool(m.group("ord")) and not m.group("noun") and bool(re.match(r"\s*(?:[?.!,;:]|$)", q[m.end():]))
+
+
 def _ordinal_index(m: re.Match[str]) -> int | None:
     if m.group("ord"):
         return _ORDINALS.get(m.group("ord"))
@@ -345,9 +351,12 @@ def _explicit(question: str, q: str, reading: Reading, previous: PriorTurn,
     explicit = m is not None and bool(m.group("noun") or m.group("num") or m.group("mark")
                                       or m.group("ord") in ("latter", "former") or _BACK_REF.search(q)
                                       or m.group("det") in ("your", "tu", "votre", "ton", "ta")
-                                      or reading.content <= 2)  # "and the second?", "el tercero?"
+                                      or reading.content <= 2  # "and the second?", "el tercero?"
+                                      or _pronominal(q, m))
     if m and explicit and previous.cited:
         index = _ordinal_index(m)
+        if m.group("ord") == "middle":  # of an odd number of items
+            index = len(previous.cited) // 2 if len(previous.cited) % 2 else None
         if index is not None and -len(previous.cited) <= index < len(previous.cited):
             rest = _ANSWER_REF.sub(" ", _BACK_REF.sub(" ", _ORDINAL_REF.sub(" ", q)))
             return Resolution(_join(rest, topic), True, "ordinal", (previous.cited[index],), previous)

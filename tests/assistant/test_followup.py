@@ -235,3 +235,13 @@ def test_again_or_earlier_with_an_earlier_turn_s_words_returns_to_that_turn() ->
     # without an earlier turn sharing its words, "again" is no return
     r = resolve_against("Can you say again how complaints are handled?", [first, second])
     assert r.kind != "switch-back"
+
+
+def test_the_middle_one_and_an_ordinal_standing_for_a_noun() -> None:
+    prev = PriorTurn("What equipment do stations need?", ("d#a", "d#b", "d#c"), "")
+    assert resolve_against("Say more about the middle one.", prev).focus == ("d#b",)
+    assert resolve_against("¿Puedes explicar mejor la segunda?", prev).focus == ("d#b",)
+    assert resolve_against("Could you explain the third?", prev).focus == ("d#c",)
+    # two items have no middle one
+    two = PriorTurn("What equipment do stations need?", ("d#a", "d#b"), "")
+    assert resolve_against("Say more about the middle one.", two).kind != "ordinal"
