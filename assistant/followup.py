@@ -100,8 +100,8 @@ _AGAIN = re.compile(r"\b(?:again|earlier|from before|once more|de nuevo|otra vez
 # "what about X?" and its kin: X in place of what the previous question was about
 _WHAT_ABOUT = re.compile(
     r"^\W*(?:(?:and|but|so|ok(?:ay)?|right)\W+)?(?:(?:what|how) about|what of|"
-    r"(?:is it |and )?(?:the )?same (?:question |thing )?(?:for|with|about|in)|same goes for|likewise for)"
-    r"\b\W*(?P<x>.*)$"
+    r"(?:is it |and )?(?:the )?same (?:question |thing )?(?=(?:for|with|in)\b)|"
+    r"same (?:question |thing )?about|same goes for|likewise for)\b\W*(?P<x>.*)$"
     r"|^\W*(?:(?:y|e)\s+)?(?:que hay de|que pasa con|lo mismo (?:para|con|en)|"
     r"(?:la )?misma pregunta (?:para|con|sobre))\b\W*(?P<xes>.*)$"
     r"|^\W*(?:y|e)\s+en cuanto a\b\W*(?P<xes2>.*)$"
@@ -458,6 +458,7 @@ def _keep_frame(previous_query: str, x: str, contrast: bool = False) -> str:
     with the previous topic beside it ("what about mentoring?" after "how should police be
     trained?")."""
     words = previous_query.strip().rstrip("?.! ").split()
+    x = _COMPARISON_LEAD.sub("", x) or x  # "any different for peacekeepers" -> "for peacekeepers"
     prep = _leading_preposition(x)
     if prep:
         pp = _prepositional_phrase(words, prep) if contrast else None
@@ -478,6 +479,13 @@ def _keep_frame(previous_query: str, x: str, contrast: bool = False) -> str:
     return " ".join([*words[:start], x, *words[end:]]) + "?"
 
 
+# words that only compare with the previous question before a prepositional phrase:
+# "(any different) for peacekeepers?", "(same idea) for prosecutors?", "(the same) in the army?"
+_COMPARISON_LEAD = re.compile(
+    r"^(?:(?:any|the|same|different|similar|also|too|likewise|idea|thing|question|story|lo|mismo|la|misma|"
+    r"meme|chose|pareil)\s+){1,3}(?=(?:for|in|at|on|with|to|para|en|con|pour|dans|avec)\b)",
+    re.IGNORECASE,
+)
 _ADVERB_LEAD = frozenset("out up down over back also even just only there here".split())
 _LOCATIVE = frozenset("in at on inside outside within across near en dans sur a".split())
 

@@ -90,6 +90,8 @@ _SUBORDINATORS = frozenset("when if once before after while as since unless unti
 _CONNECTIVES = frozenset("and but so also then or ok okay right well now y e pero o bueno "
                          "et mais ou alors puis bon".split())
 _NEGATION = frozenset("not no ne n never".split())
+# imperatives of asking that the stop-word list hides ("Tell me about…", "Give an example")
+_SPEECH_ACT = frozenset("tell give say show list".split())
 # words that look like content to the tokenizer but are grammar here
 _ADVERBS = frozenset("usually often always also just still even only very quite too actually really ever "
                      "never tan muy tambien aun ya siempre aussi tres encore deja toujours vraiment".split())
@@ -165,7 +167,7 @@ def read(question: str) -> Reading:
     # in Spanish and French a verb-first question; an English one asked with "?" and no
     # auxiliary or question word is a bare phrase ("rural police stations?")
     keyword_like = not marked and _is_content(first) and lang == "en" and question.rstrip().endswith("?")
-    finite = marked or (_is_content(first) and not keyword_like)
+    finite = marked or (_is_content(first) and not keyword_like) or first in _SPEECH_ACT
     fragment = not finite and (bool(first) or not lexical)
     anaphors, dangling = _anaphors(words, lang)
     if lang == "es" and _null_subject(words):

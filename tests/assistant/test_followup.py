@@ -245,3 +245,10 @@ def test_the_middle_one_and_an_ordinal_standing_for_a_noun() -> None:
     # two items have no middle one
     two = PriorTurn("What equipment do stations need?", ("d#a", "d#b"), "")
     assert resolve_against("Say more about the middle one.", two).kind != "ordinal"
+
+
+def test_a_comparison_before_a_prepositional_phrase_keeps_the_frame_whole() -> None:
+    prev = PriorTurn("How should officers be trained to interview survivors?", CITED, "")
+    for q in ("Any different for border guards?", "same for border guards?", "Is it the same for border guards?"):
+        assert resolve_against(q, prev).query == \
+            "How should officers be trained to interview survivors for border guards?", q

@@ -116,3 +116,11 @@ def test_a_statement_earlier_in_the_message_can_hold_the_antecedent(question: st
 ])
 def test_a_plural_pronoun_needs_a_plural_antecedent(question: str, leans: bool) -> None:
     assert read(question).leans is leans, question
+
+
+def test_imperatives_of_asking_are_complete_requests() -> None:
+    for q in ("Tell me about vetting procedures.", "Give an overview of oversight bodies.",
+              "Show the strategies on training"):
+        r = read(q)
+        assert r.finite and not r.fragment, q
+    assert read("and for the army?").fragment
