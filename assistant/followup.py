@@ -37,6 +37,9 @@ from assistant.text import fold, tokens
 Kind = Literal["standalone", "pronoun", "ellipsis", "ordinal", "what-about", "why", "switch-back",
                "what-else", "continuation"]
 
+# "would the army benefit as well?": a short question ending on an additive particle asks
+# whether what was just said holds for something else
+ADDITIVE_MAX_WORDS = 3
 _ORDINALS = {
     "first": 0, "1st": 0, "second": 1, "2nd": 1, "third": 2, "3rd": 2, "fourth": 3, "4th": 3,
     "fifth": 4, "5th": 4, "last": -1, "final": -1, "latter": -1, "former": 0,
@@ -231,7 +234,8 @@ def resolve_against(question: str, turns: Sequence[PriorTurn] | PriorTurn,
     if explicit is not None:
         return explicit
     cued = bool(_BACK_REF.search(q)) or bool(_RETURN.search(q))
-    leans = reading.leans or reading.content <= 1 or (reading.opener and reading.content <= 4) or cued
+    leans = reading.leans or reading.content <= 1 or (reading.opener and reading.content <= 4) or cued \
+        or (reading.additive and reading.content <= ADDITIVE_MAX_WORDS)
     only_opened = leans and reading.opener and not reading.leans and reading.content >= 2 and not cued
     if confidence is not None and only_opened and _elsewhere(question, previous, confidence):
         # "and how can civil society hold the police to account?": it continues the
@@ -442,7 +446,8 @@ def _fragment_body(question: str) -> str:
     words = question.strip().strip("¿¡").rstrip("?.! ").split()
     while words and fold(words[0]).strip(",¿") in _CONNECT_WORDS:
         words = words[1:]
-    return " ".join(words).strip(" ,")
+    body = " ".join(words).strip(" ,")
+    return re.sub(r"(?i),?\s+(?:too|as well|also|either|también|tambien|aussi|également)$", "", body)
 
 
 def _keep_frame(previous_query: str, x: str, contrast: bool = False) -> str:

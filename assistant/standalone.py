@@ -90,6 +90,8 @@ _SUBORDINATORS = frozenset("when if once before after while as since unless unti
 _CONNECTIVES = frozenset("and but so also then or ok okay right well now y e pero o bueno "
                          "et mais ou alors puis bon".split())
 _NEGATION = frozenset("not no ne n never".split())
+# a sentence-final additive particle says "this holds for X as it did for what was just said"
+_ADDITIVE_END = re.compile(r"\b(?:too|as well|either|tambien|igualmente|aussi|egalement)\s*[?.!]*\s*$")
 # imperatives of asking that the stop-word list hides ("Tell me about…", "Give an example")
 _SPEECH_ACT = frozenset("tell give say show list".split())
 # words that look like content to the tokenizer but are grammar here
@@ -132,6 +134,7 @@ class Reading:
     anaphors: tuple[str, ...]  # referring words found
     dangling: tuple[str, ...]  # those with no antecedent inside the question
     keyword_like: bool = False  # a bare phrase asked as a question: a fragment, or a query typed as keywords
+    additive: bool = False  # ends on "too", "as well", "también", "aussi": presupposes what was said
 
     @property
     def leans(self) -> bool:
@@ -172,7 +175,8 @@ def read(question: str) -> Reading:
     anaphors, dangling = _anaphors(words, lang)
     if lang == "es" and _null_subject(words):
         dangling = (*dangling, NULL_SUBJECT)
-    return Reading(lang, words, content, opener, finite, fragment, anaphors, dangling, keyword_like)
+    additive = bool(_ADDITIVE_END.search(q))
+    return Reading(lang, words, content, opener, finite, fragment, anaphors, dangling, keyword_like, additive)
 
 
 def ends_in_noun(text: str) -> bool:

@@ -252,3 +252,13 @@ def test_a_comparison_before_a_prepositional_phrase_keeps_the_frame_whole() -> N
     for q in ("Any different for border guards?", "same for border guards?", "Is it the same for border guards?"):
         assert resolve_against(q, prev).query == \
             "How should officers be trained to interview survivors for border guards?", q
+
+
+def test_a_short_question_ending_on_an_additive_particle_leans_on_the_answer() -> None:
+    prev = PriorTurn("How should officers be trained to interview survivors?", CITED, "")
+    for q in ("Would border guards benefit as well?", "Prison staff too?", "¿Y los guardias fronterizos también?"):
+        assert resolve_against(q, prev).followup, q
+    assert "too" not in resolve_against("Prison staff too?", prev).query
+    # a question with words enough of its own is not bent by a final "too"
+    r = resolve_against("Should the national police academy revise its curriculum for cadets too?", prev)
+    assert not r.followup
