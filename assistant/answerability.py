@@ -123,7 +123,7 @@ class AnswerabilityJudge:
         gaps = [c.aspect for c in checks if not c.addressed]
         quotes = " ".join(c.quote for c in cited)
         typed_gap = ""
-        head = next((c.aspect for c in checks if c.kind in ("focus", "about") and c.addressed), "")
+        head = next((c.aspect for c in checks if c.kind in ("focus", "about", "event") and c.addressed), "")
         if focus.answer_type == "quantity" and not has_quantity(quotes):
             typed_gap = f"figures on {head}" if head and not _has_quantity_word(head) else "figures"
         elif focus.answer_type == "time" and not has_time(quotes):
@@ -136,7 +136,7 @@ class AnswerabilityJudge:
             gaps.append(typed_gap)
         if not gaps:
             return Verdict("covered", (), tuple(checks))
-        primary = next((c for c in checks if c.kind in ("focus", "about")), None)
+        primary = next((c for c in checks if c.kind in ("focus", "about", "event")), None)
         primary_missing = primary is not None and not primary.addressed
         specific_missing = any(c.kind in ("name", "number") and not c.addressed for c in checks)
         asked = {t for a in focus.aspects for t in a.terms if a.text in gaps}
@@ -149,6 +149,8 @@ class AnswerabilityJudge:
         return Verdict("partial", tuple(dict.fromkeys(gaps)), tuple(checks))
 
     def _check(self, a: Aspect, cited: Sequence[Cited], cited_terms: set[str]) -> AspectCheck:
+        if a.kind == "event" and _same_verb(a.text.split()[-1], cited):
+            return AspectCheck(a.text, a.kind, True, 1.0, 0.0, 0.0)
         present = [t for t in a.terms if t in cited_terms]
         lexical = len(present) / len(a.terms)
         if a.kind == "number" or (a.kind == "name" and not _is_acronym(a.text)):
@@ -188,6 +190,15 @@ class AnswerabilityJudge:
                 for w, v in zip(missing, self.embed(missing), strict=True):
                     self._word_vectors[w] = v
         return words
+
+
+def _same_verb(verb: str, cited: Sequence[Cited]) -> bool:
+    """Does a cited passage use the verb, in any form ("implements" and "Implementing",
+    "pays" and "paid" only by meaning)? Its base, without -s/-es/-ed/-ing, opens a word."""
+    base = re.sub(r"(?:ies|es|s|ed|ing)$", "", fold(verb))
+    if len(base) < 4:
+        return False
+    return any(w.startswith(base) for c in cited for w in re.findall(r"[a-z]+", fold(c.passage.text)))
 
 
 def _is_acronym(text: str) -> bool:

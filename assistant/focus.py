@@ -30,7 +30,7 @@ from typing import Literal
 from assistant.text import STOPWORDS, STOPWORDS_OTHER, fold, tokens
 
 AnswerType = Literal["", "quantity", "time", "evidence", "country"]
-AspectKind = Literal["focus", "name", "number", "about"]
+AspectKind = Literal["focus", "name", "number", "about", "event"]
 
 # nouns that frame a question without naming what it is about
 LIGHT_NOUNS = frozenset("""
@@ -177,6 +177,10 @@ def find_focus(question: str) -> Focus:
         np_ = _noun_phrase(m.group("np"), allow_verbs=True)
         if np_ and not _verb_of_a_pronoun(m.group("np"), np_):
             add(np_, "about")
+    for m in _WHO_VERB.finditer(q):
+        verb = m.group("verb")
+        if fold(verb) not in _AUX and fold(verb) not in _LIGHT_VERBS and tokens(verb):
+            add(f"who {verb}", "event")  # the event whose agent is asked: the answer must speak of it
     for name in _names(q):
         add(name, "number" if name[0].isdigit() else "name")
     main = _main_question(q)
@@ -187,6 +191,18 @@ def find_focus(question: str) -> Focus:
     return Focus(tuple(aspects), answer_type)
 
 
+# verbs that carry grammar, not the event asked about ("who is *allowed* to give…", "who
+# *keeps* an eye on…", "who is *supposed* to…", "who should *end* up paying…"): copulas,
+# light, semi-modal and aspectual verbs
+_LIGHT_VERBS = frozenset("""
+be been being get gets got keep keeps kept make makes made take takes took allowed supposed able
+going meant expected required needed wants want needs need has have had tends tend used end ends
+ended start starts begin begins try tries continue continues
+""".split())
+# "who pays for…", "who should run…": the agent asked for is the subject of this verb
+_WHO_VERB = re.compile(r"(?i)(?:^|[,;:?.]\s*|\band\s+)who\s+"
+                       r"(?:(?:should|would|will|can|could|must|does|do)\s+)?"
+                       r"(?:(?:actually|really|usually|normally|then)\s+)?(?P<verb>[a-z]+)")
 _OBJECT_PRONOUN = frozenset("them it her him this that these those".split())
 
 

@@ -52,3 +52,14 @@ def test_which_countries_is_answered_only_by_a_text_naming_one() -> None:
     q = "Which countries use standard procedures for cases?"
     v = judge.judge(q, [Cited(CITED, CITED.text, None)], find_focus(q))
     assert v.coverage == "not_covered" and "which countries" in v.gaps
+
+
+def test_a_who_question_whose_event_the_text_never_mentions_names_it_as_a_gap() -> None:
+    from assistant.focus import find_focus
+
+    q = "Who signs off the standard procedures for the investigation of cases?"
+    v = _judge().judge(q, [Cited(CITED, CITED.text, None)], find_focus(q))
+    assert v.coverage != "covered" and "who signs" in v.gaps
+    q = "Who implements the standard procedures for cases?"
+    v = _judge().judge(q, [Cited(CITED, CITED.text, None)], find_focus(q))
+    assert "who implements" not in v.gaps  # "Implementing" is that event

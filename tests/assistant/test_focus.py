@@ -44,3 +44,12 @@ def test_a_lone_verb_done_to_a_pronoun_is_not_an_about_topic() -> None:
     # a verb with an object of its own, or a noun, still is
     assert [a for a, _ in _aspects("Does it say anything about how to supervise recruits?")] == ["supervise recruits"]
     assert [a for a, _ in _aspects("Does the guidance say anything about vetting?")] == ["vetting"]
+
+
+def test_who_with_a_lexical_verb_asks_for_the_agent_of_that_event() -> None:
+    assert ("who pays", "event") in _aspects("Who pays for the fuel of the unit's cars?")
+    assert ("who appoints", "event") in _aspects("Where do the boards sit, and who appoints their members?")
+    # copulas, light, semi-modal and aspectual verbs carry no event of their own
+    for q in ("Who is allowed to give emergency contraception?", "Who keeps an eye on the army?",
+              "Who should end up paying the running costs?", "Who is responsible?"):
+        assert not any(t.startswith("who ") for t, _ in _aspects(q)), q
