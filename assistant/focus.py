@@ -181,6 +181,10 @@ def find_focus(question: str) -> Focus:
         verb = m.group("verb")
         if fold(verb) not in _AUX and fold(verb) not in _LIGHT_VERBS and tokens(verb):
             add(f"who {verb}", "event")  # the event whose agent is asked: the answer must speak of it
+    for m in _CONDITION.finditer(q):
+        np_ = _noun_phrase(m.group("np"))
+        if np_:
+            add(np_, "focus")  # a condition the answer must meet: "without a warrant"
     for name in _names(q):
         add(name, "number" if name[0].isdigit() else "name")
     main = _main_question(q)
@@ -203,6 +207,10 @@ ended start starts begin begins try tries continue continues
 _WHO_VERB = re.compile(r"(?i)(?:^|[,;:?.]\s*|\band\s+)who\s+"
                        r"(?:(?:should|would|will|can|could|must|does|do)\s+)?"
                        r"(?:(?:actually|really|usually|normally|then)\s+)?(?P<verb>[a-z]+)")
+# "without a warrant", "without donor money": a condition named by a noun phrase (not a
+# gerund clause: "without being overheard", "without denying services")
+_CONDITION = re.compile(r"(?i)\bwithout\s+(?:(?:a|an|the|any|her|his|their)\s+)?(?!being\b|having\b|\w+ing\b)"
+                        r"(?P<np>[^?.,;:!]+)")
 _OBJECT_PRONOUN = frozenset("them it her him this that these those".split())
 
 

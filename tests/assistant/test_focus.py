@@ -53,3 +53,10 @@ def test_who_with_a_lexical_verb_asks_for_the_agent_of_that_event() -> None:
     for q in ("Who is allowed to give emergency contraception?", "Who keeps an eye on the army?",
               "Who should end up paying the running costs?", "Who is responsible?"):
         assert not any(t.startswith("who ") for t, _ in _aspects(q)), q
+
+
+def test_a_condition_named_with_without_is_an_aspect_but_a_gerund_clause_is_not() -> None:
+    assert ("search warrant", "focus") in _aspects("Can officers enter a home without a search warrant?")
+    assert ("donor money", "focus") in _aspects("Can the units keep running without donor money?")
+    assert _aspects("Can survivors speak without being overheard?") == []
+    assert _aspects("How do we compare stations without delaying services?") == []
