@@ -6,7 +6,7 @@ import re
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -230,8 +230,7 @@ class Assistant:
         if resolution.exclude:
             # "anything else?" / "what about X?": what was cited is out; for "anything
             # else?" the rest of its list comes into view
-            r = Retrieval(r.query, tuple(h for h in r.hits if h.passage.uid not in resolution.exclude),
-                          r.signals, r.query_vectors, r.timings_ms)
+            r = replace(r, hits=tuple(h for h in r.hits if h.passage.uid not in resolution.exclude))
             first = self.view.by_uid.get(resolution.exclude[0])
             if resolution.kind == "what-else":
                 focus = next_in_list(self._siblings(first), resolution.exclude) if first else ()
@@ -252,7 +251,7 @@ class Assistant:
         hits = tuple(h for h in r.hits if h.passage.uid in keep)
         if not hits:
             return r
-        return Retrieval(r.query, hits, r.signals, r.query_vectors, r.timings_ms, r.rankings)
+        return replace(r, hits=hits)
 
     def _siblings(self, p: Passage) -> list[Passage]:
         parent = self.view.by_uid.get(f"{p.doc_id}#{p.parent_id}") if p.parent_id else None

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from functools import cached_property
 
 from assistant.model import Turn
-from assistant.retrieve import Hit, Retrieval
+from assistant.retrieve import FusionConfig, Hit, Retrieval, fuse, rescored
 from assistant.text import fold, tokens
 from ingest.model import Passage
 
@@ -103,9 +103,7 @@ def focus_retrieval(r: Retrieval, focus: Sequence[str], by_uid: dict[str, Passag
         scores[uid] = scores.get(uid, 0.0) + weight / (k + rank + 1)
         if uid not in hits:
             hits[uid] = Hit(by_uid[uid], 0.0, {}, 0.0)
-    order = sorted(scores, key=lambda u: (-scores[u], hits[u].passage.order))
-    new_hits = tuple(Hit(hits[u].passage, scores[u], hits[u].dense, hits[u].bm25) for u in order)
-    return Retrieval(r.query, new_hits, r.signals, r.query_vectors, r.timings_ms)
+    return rescored(r, sorted(scores.items(), key=lambda kv: (-kv[1], hits[kv[0]].passage.order)), hits)
 
 
 def next_in_list(siblings: Sequence[Passage], aside: Sequence[str]) -> tuple[str, ...]:
@@ -128,12 +126,11 @@ def with_own_words(joined: Retrieval, alone: Retrieval, k: float = 5.0) -> Retri
     swamping what is newly asked. This matters most for a Spanish or French question
     after an English one: the English topic words are all the lexical and English-only
     channels would otherwise see. The joined retrieval's signals are kept."""
-    scores: dict[str, float] = {}
     hits: dict[str, Hit] = {}
     for r in (joined, alone):
-        for rank, h in enumerate(r.hits):
-            scores[h.passage.uid] = scores.get(h.passage.uid, 0.0) + 1.0 / (k + rank + 1)
+        for h in r.hits:
             hits.setdefault(h.passage.uid, h)
-    order = sorted(scores, key=lambda u: (-scores[u], hits[u].passage.order))
-    new_hits = tuple(Hit(hits[u].passage, scores[u], hits[u].dense, hits[u].bm25) for u in order)
-    return Retrieval(joined.query, new_hits, joined.signals, joined.query_vectors, joined.timings_ms)
+    rankings = {name: [(h.passage.uid, h.score) for h in r.hits]
+                for name, r in (("joined", joined), ("alone", alone))}
+    fused = fuse(rankings, FusionConfig(k, {"joined": 1.0, "alone": 1.0}), lambda u: hits[u].passage.order)
+    return rescored(joined, fused, hits)

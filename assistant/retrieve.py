@@ -4,8 +4,8 @@ keeps a follow-up near the passages the previous turn was about."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -155,14 +155,19 @@ class HybridRetriever:
         weights |= {f"whole:{n}": weight * w for n, w in self.fusion.weights.items()}
         fused = fuse(rankings, FusionConfig(self.fusion.k, weights), lambda u: self.view.by_uid[u].order)
         known = {h.passage.uid: h for r in (part, whole) for h in r.hits}
-        hits = tuple(Hit(known[u].passage, s, known[u].dense, known[u].bm25)
-                     for u, s in fused[: len(part.hits)] if u in known)
-        return Retrieval(part.query, hits, part.signals, part.query_vectors, part.timings_ms,
-                         part.rankings)
+        return rescored(part, fused[: len(part.hits)], known)
 
     def _fuse(self, rankings: dict[str, list[tuple[str, float]]]) -> list[tuple[str, float]]:
         by_uid = self.view.by_uid
         return fuse(rankings, self.fusion, lambda uid: by_uid[uid].order)
+
+
+def rescored(base: Retrieval, fused: Sequence[tuple[str, float]], known: dict[str, Hit]) -> Retrieval:
+    """``base`` with its hits replaced by ``fused`` ((uid, score), best first), each built
+    from the ``known`` hit of that uid (uids without one are left out); the query, signals,
+    vectors and channel rankings stay ``base``'s."""
+    hits = tuple(Hit(known[u].passage, s, known[u].dense, known[u].bm25) for u, s in fused if u in known)
+    return replace(base, hits=hits)
 
 
 def fuse(rankings: dict[str, list[tuple[str, float]]], fusion: FusionConfig,
