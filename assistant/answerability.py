@@ -86,6 +86,8 @@ class Cited:
 
 
 Embed = Callable[[list[str]], np.ndarray]
+# aspects that say what the question is about (not a name or a number it mentions)
+_TOPICAL = ("focus", "about", "event")
 
 
 class AnswerabilityJudge:
@@ -123,7 +125,7 @@ class AnswerabilityJudge:
         gaps = [c.aspect for c in checks if not c.addressed]
         quotes = " ".join(c.quote for c in cited)
         typed_gap = ""
-        head = next((c.aspect for c in checks if c.kind in ("focus", "about", "event") and c.addressed), "")
+        head = next((c.aspect for c in checks if c.kind in _TOPICAL and c.addressed), "")
         if focus.answer_type == "quantity" and not has_quantity(quotes):
             typed_gap = f"figures on {head}" if head and not _has_quantity_word(head) else "figures"
         elif focus.answer_type == "time" and not has_time(quotes):
@@ -136,7 +138,7 @@ class AnswerabilityJudge:
             gaps.append(typed_gap)
         if not gaps:
             return Verdict("covered", (), tuple(checks))
-        primary = next((c for c in checks if c.kind in ("focus", "about", "event")), None)
+        primary = next((c for c in checks if c.kind in _TOPICAL), None)
         primary_missing = primary is not None and not primary.addressed
         specific_missing = any(c.kind in ("name", "number") and not c.addressed for c in checks)
         asked = {t for a in focus.aspects for t in a.terms if a.text in gaps}

@@ -50,7 +50,7 @@ _ORDINALS = {
 _REFERENT_NOUN = (
     r"(?:one|point|item|thing|option|idea|bullet|area|strategy|entry point|measure|"
     r"example|suggestion|part|citation|source|reference|recommendation|paragraph|passage|quote|"
-    r"sentence|line|element|aspect|punto|cosa|opcion|idee|element|chose|mesure|recomendacion|"
+    r"sentence|line|element|aspect|punto|cosa|opcion|idee|chose|mesure|recomendacion|"
     r"recommandation|paragraphe|parrafo)"
 )
 # the answer itself, as an ordinal's question names it: "(the second item) on that list",

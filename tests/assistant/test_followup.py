@@ -11,6 +11,8 @@ HISTORY: list[Turn] = [
                                      "Establishing women's police stations [2]."},
 ]
 CITED = ("doc#st-3.6", "doc#st-3.5")
+# an answer of three items, for ordinals
+THREE_ITEMS = PriorTurn("What equipment do stations need?", ("d#a", "d#b", "d#c"), "")
 
 
 def _resolver() -> ConversationResolver:
@@ -199,7 +201,7 @@ def test_the_kin_of_what_about_ask_for_x_in_the_previous_frame() -> None:
 
 
 def test_ordinals_said_with_the_answer_s_determiner_or_a_number_word() -> None:
-    prev = PriorTurn("What equipment do stations need?", ("d#a", "d#b", "d#c"), "")
+    prev = THREE_ITEMS
     assert resolve_against("Can you say more about your second point?", prev).focus == ("d#b",)
     assert resolve_against("What does item three involve?", prev).focus == ("d#c",)
     assert resolve_against("and the first of those?", prev).focus == ("d#a",)
@@ -219,7 +221,7 @@ def test_an_item_of_the_answer_named_by_what_it_is_about() -> None:
 
 
 def test_a_bare_ordinal_in_a_short_follow_up_names_an_item() -> None:
-    prev = PriorTurn("What equipment do stations need?", ("d#a", "d#b", "d#c"), "")
+    prev = THREE_ITEMS
     assert resolve_against("and the first?", prev).focus == ("d#a",)
     assert resolve_against("What did you mean by the second?", prev).focus == ("d#b",)
     assert resolve_against("¿Y el tercero?", prev).focus == ("d#c",)
@@ -238,7 +240,7 @@ def test_again_or_earlier_with_an_earlier_turn_s_words_returns_to_that_turn() ->
 
 
 def test_the_middle_one_and_an_ordinal_standing_for_a_noun() -> None:
-    prev = PriorTurn("What equipment do stations need?", ("d#a", "d#b", "d#c"), "")
+    prev = THREE_ITEMS
     assert resolve_against("Say more about the middle one.", prev).focus == ("d#b",)
     assert resolve_against("¿Puedes explicar mejor la segunda?", prev).focus == ("d#b",)
     assert resolve_against("Could you explain the third?", prev).focus == ("d#c",)
