@@ -116,8 +116,10 @@ _WHAT_ABOUT = re.compile(
 _CONNECT = r"(?:(?:and|but|so|ok(?:ay)?|right|well|then|y|et|mais|pero|bueno|alors)\W+)*"
 _WHY = re.compile(
     r"^\W*" + _CONNECT + r"(?:why|how so|how come|in what way|for what reason|"
-    r"what for|what is the point|what's the point)\b"
-    r"|^\W*(?:y\s+)?por ?que\b|^\W*(?:et\s+)?pourquoi\b",
+    r"what for|what(?: is|'s|s| are) the (?:point|reasons?|reasoning|rationale|justification|logic|"
+    r"purpose))\b"
+    r"|^\W*(?:y\s+)?(?:por ?que|para que|cual es (?:la razon|el motivo|el sentido))\b"
+    r"|^\W*(?:et\s+)?(?:pourquoi|quelle est la raison|a quoi (?:ca|cela) sert)\b",
 )
 _MORE = re.compile(
     r"^\W*" + _CONNECT + r"(?:what else|anything else|tell me more|more on|more about|"
@@ -234,7 +236,8 @@ def resolve_against(question: str, turns: Sequence[PriorTurn] | PriorTurn,
     if explicit is not None:
         return explicit
     cued = bool(_BACK_REF.search(q)) or bool(_RETURN.search(q))
-    leans = reading.leans or reading.content <= 1 or (reading.opener and reading.content <= 4) or cued \
+    leans = reading.leans or (reading.content <= 1 and not reading.bare_noun) \
+        or (reading.opener and reading.content <= 4) or cued \
         or (reading.additive and reading.content <= ADDITIVE_MAX_WORDS)
     only_opened = leans and reading.opener and not reading.leans and reading.content >= 2 and not cued
     if confidence is not None and only_opened and _elsewhere(question, previous, confidence):
@@ -330,11 +333,12 @@ def _arbitrate(question: str, reading: Reading, leans: bool, previous: PriorTurn
       are left to the structure;
     * a short question (at most 3 words of its own) that reads as complete but is not
       covered on its own, and is once the previous topic joins it, leans on it (an
-      implicit subject or object: "what happens if they refuse?")."""
+      implicit subject or object: "what happens if they refuse?"); one whose one word is
+      a bare noun names what it asks about ("does the guidance recommend hotlines?")."""
     generic = (reading.dangling and not reading.fragment) or reading.keyword_like
     if leans and reading.lang == "en" and generic and not reading.opener and reading.content >= 3:
         return not _elsewhere(question, previous, confidence)
-    if not leans and reading.content <= 3:
+    if not leans and reading.content <= 3 and not reading.bare_noun:
         joined = _join(question, _topic(previous.query, topic_words))
         return confidence(question)[0] < 0.5 <= confidence(joined)[0]
     return leans

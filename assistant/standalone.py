@@ -67,7 +67,7 @@ le la les un une des du au aux chaque tout toute tous toutes autre autres mon ma
 """.split())
 _PREPOSITIONS = frozenset("""
 of in on at for with by from about into through between among under over without within against
-towards toward during across after before like
+towards toward during across after before like behind beyond around regarding concerning despite upon via
 de en con por para sobre entre sin contra hacia durante segun desde ante bajo
 a dans sur pour par avec sans entre contre vers pendant selon chez sous apres avant
 """.split())
@@ -112,6 +112,7 @@ _IL_Y_A = re.compile(r"\b(?:il y a(?:vait|ura)?|y a-t-il|y-a-t-il|il y en a)(?:-
 _EST_CE_QUE = re.compile(r"\best-ce qu")
 _TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?|[,;:.?!¿¡]|-(?=[a-z])")
 # number agreement (English): a plural pronoun needs a plural antecedent
+_DEFINITE = frozenset("the this that these those its their his her our your my".split())
 _PLURAL_PRONOUN = frozenset("they them their theirs these those".split())
 _PLURAL_NOUNS = frozenset("people police women men children staff personnel military youth data media "
                           "criteria".split())
@@ -135,6 +136,11 @@ class Reading:
     dangling: tuple[str, ...]  # those with no antecedent inside the question
     keyword_like: bool = False  # a bare phrase asked as a question: a fragment, or a query typed as keywords
     additive: bool = False  # ends on "too", "as well", "también", "aussi": presupposes what was said
+    # its one word of its own is a noun with no determiner ("does the guidance recommend
+    # *hotlines*?", "what is *vetting*?"): a bare noun names a kind and needs nothing said
+    # before, where "what are *the costs*?" presupposes something to cost and "give me *an
+    # example*" something to exemplify
+    bare_noun: bool = False
 
     @property
     def leans(self) -> bool:
@@ -176,7 +182,15 @@ def read(question: str) -> Reading:
     if lang == "es" and _null_subject(words):
         dangling = (*dangling, NULL_SUBJECT)
     additive = bool(_ADDITIVE_END.search(q))
-    return Reading(lang, words, content, opener, finite, fragment, anaphors, dangling, keyword_like, additive)
+    bare = lang == "en" and content == 1 and finite and not opener and not anaphors and _bare_noun(words)
+    return Reading(lang, words, content, opener, finite, fragment, anaphors, dangling, keyword_like, additive,
+                   bare)
+
+
+def _bare_noun(words: tuple[str, ...]) -> bool:
+    i = next(j for j, w in enumerate(words) if _is_content(w))
+    prev = words[i - 1] if i else ""
+    return i in _noun_positions(words, "en") and prev not in _DEFINITE and prev not in _DETERMINERS
 
 
 def ends_in_noun(text: str) -> bool:
@@ -243,7 +257,8 @@ def _anaphors(words: tuple[str, ...], lang: Lang) -> tuple[tuple[str, ...], tupl
 
 
 def _referring(words: tuple[str, ...], i: int, lang: Lang) -> str | None:
-    """"pronoun", "locative" (French y, Spanish allí) or None when words[i] refers to nothing."""
+    """"pronoun", "proposition", "demonstrative", "locative" (French y, Spanish allí),
+    "same" (the same as something said) or None when words[i] refers to nothing."""
     w = words[i]
     prev = words[i - 1] if i else ""
     nxt = words[i + 1] if i + 1 < len(words) else ""
@@ -259,6 +274,9 @@ def _referring(words: tuple[str, ...], i: int, lang: Lang) -> str | None:
         if w in ("alli", "ahi"):
             return "locative"
         return "proposition" if w in _DEMONSTRATIVE_PRONOUN else "pronoun"
+    if w in ("same", "mismo", "misma", "meme") and prev in ("the", "lo", "la", "el") \
+            and not _compared(words, i):
+        return "same"  # "does the same go for…": the same as what was said
     if lang == "en" and w == "one" and prev not in ("no", "any", "every", "each", "the", "this", "that") \
             and not (nxt and (_is_content(nxt) or nxt == "of")):
         return "pronoun"  # "run *one* for a year", "set *one* up": not "one stop shop", "one of"
@@ -327,13 +345,36 @@ def _has_antecedent(words: tuple[str, ...], i: int, nouns: set[int], kind: str) 
     if kind == "locative":
         # French y / Spanish allí stand for a place or an "à" phrase: a noun after a preposition
         before = [j for j in before if j and words[j - 1] in _PREPOSITIONS and words[j - 1] != "de"]
-    if kind == "pronoun" and words[i] in _PLURAL_PRONOUN:
-        before = [j for j in before if _plural(words, j)]  # "a risk they…": not "risk"
+    if (kind == "pronoun" and words[i] in _PLURAL_PRONOUN) or kind == "same":
+        # "a risk they…": not "risk"; "do women and men get the same training?": "same"
+        # relates the things named, which must be several
+        before = [j for j in before if _plural(words, j)]
+    if kind in ("pronoun", "proposition") and i and words[i - 1] in _PREPOSITIONS:
+        inside = _own_phrase(words, i)
+        before = [j for j in before if j not in inside]
     if before:
         return True
     if kind == "pronoun" and _stated_before(words, start, nouns):
         return True
     return _cataphoric(words, i, nouns)
+
+
+def _compared(words: tuple[str, ...], i: int) -> bool:
+    """"the same training *as* the police": the comparison is stated in the question."""
+    end = next((j for j in range(i + 1, len(words)) if words[j] in (".", "?", "!")), len(words))
+    return any(w in ("as", "que", "than", "qu") for w in words[i + 1:end])
+
+
+def _own_phrase(words: tuple[str, ...], i: int) -> set[int]:
+    """The nouns of the noun phrase a pronoun is the object of a preposition in: "what is
+    *the reasoning* behind it?", "the purpose of the rule in it". A pronoun never stands for
+    a phrase that contains it, so those nouns are no antecedent."""
+    out: set[int] = set()
+    j = i - 1
+    while j >= 2 and words[j] in _PREPOSITIONS and _is_content(words[j - 1]) and words[j - 2] in _DETERMINERS:
+        out.add(j - 1)
+        j -= 3
+    return out
 
 
 def _plural(words: tuple[str, ...], j: int) -> bool:

@@ -264,3 +264,30 @@ def test_a_short_question_ending_on_an_additive_particle_leans_on_the_answer() -
     # a question with words enough of its own is not bent by a final "too"
     r = resolve_against("Should the national police academy revise its curriculum for cadets too?", prev)
     assert not r.followup
+
+
+def test_a_one_word_question_naming_a_kind_is_new_and_one_presupposing_a_thing_leans() -> None:
+    # each is covered only once the previous topic joins it: the structure must decide
+    for q, leans in (("Does the guidance recommend hotlines?", False), ("What is vetting?", False),
+                     ("What are the costs?", True), ("Give me an example", True), ("Who pays?", True)):
+        low = {q: (0.1, ()), f"{q} (one stop shop)": (0.9, ())}
+        assert _confident(low)(q, HISTORY).followup is leans, q
+
+
+def test_the_same_as_something_said_leans_unless_the_question_states_the_comparison() -> None:
+    for q in ("Does the same go for sexual harassment?", "Do the same rules apply to soldiers?",
+              "¿Y lo mismo vale para los militares?"):
+        assert resolve_against(q, PriorTurn("How should police respond?", CITED, "")).followup, q
+    for q in ("Do women and men officers get the same training?",
+              "Should soldiers get the same training as police officers?"):
+        assert not resolve_against(q, PriorTurn("How should police respond?", CITED, "")).followup, q
+
+
+def test_asking_for_the_reason_behind_it_is_a_why_follow_up() -> None:
+    for q in ("What's the reasoning behind it?", "what is the rationale?", "¿Para qué sirve eso?",
+              "À quoi ça sert ?"):
+        r = resolve_against(q, PriorTurn("What is a one stop shop?", CITED, ""))
+        assert r.kind == "why" and r.wants_reasons and r.focus == CITED, q
+    # a question of its own about a purpose is not
+    assert not resolve_against("What is the purpose of community policing forums?",
+                               PriorTurn("What is a one stop shop?", CITED, "")).followup

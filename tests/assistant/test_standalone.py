@@ -124,3 +124,20 @@ def test_imperatives_of_asking_are_complete_requests() -> None:
         r = read(q)
         assert r.finite and not r.fragment, q
     assert read("and for the army?").fragment
+
+
+@pytest.mark.parametrize(("question", "leans"), [
+    ("What is the evidence behind it?", True),  # "evidence" contains "it": no antecedent
+    ("What is the purpose of the rule in it?", True),
+    ("How can stations keep survivors safe while officers take statements from them?", False),
+])
+def test_a_pronoun_does_not_stand_for_the_phrase_that_contains_it(question: str, leans: bool) -> None:
+    assert read(question).leans is leans, question
+
+
+def test_a_lone_noun_without_a_determiner_is_bare() -> None:
+    assert read("Does the guidance recommend hotlines?").bare_noun
+    assert read("What is vetting?").bare_noun
+    assert not read("What are the costs?").bare_noun
+    assert not read("Give me an example").bare_noun
+    assert not read("¿Qué es la violencia?").bare_noun  # Spanish nouns take articles even as kinds
