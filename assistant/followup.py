@@ -325,7 +325,8 @@ def _arbitrate(question: str, reading: Reading, leans: bool, previous: PriorTurn
     fitted parameter (more likely than not, p >= 0.5, by the coverage model):
 
     * an English question whose only sign of leaning is a pronoun ("how do they respond",
-      which may be generic) or that is a bare phrase ("rural police stations?", which may
+      which may be generic, unless an additive particle says it adds to something said:
+      "can they *also*…") or that is a bare phrase ("rural police stations?", which may
       be a query typed as keywords), but that has words enough of its own (3 or more), is
       confidently covered on its own, and by passages other than those the previous
       answer cited, is about something else: it stands alone. Spanish and French clitics
@@ -335,7 +336,7 @@ def _arbitrate(question: str, reading: Reading, leans: bool, previous: PriorTurn
       covered on its own, and is once the previous topic joins it, leans on it (an
       implicit subject or object: "what happens if they refuse?"); one whose one word is
       a bare noun names what it asks about ("does the guidance recommend hotlines?")."""
-    generic = (reading.dangling and not reading.fragment) or reading.keyword_like
+    generic = ((reading.dangling and not reading.fragment) or reading.keyword_like) and not reading.also
     if leans and reading.lang == "en" and generic and not reading.opener and reading.content >= 3:
         return not _elsewhere(question, previous, confidence)
     if not leans and reading.content <= 3 and not reading.bare_noun:

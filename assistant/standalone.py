@@ -92,6 +92,7 @@ _CONNECTIVES = frozenset("and but so also then or ok okay right well now y e per
 _NEGATION = frozenset("not no ne n never".split())
 # a sentence-final additive particle says "this holds for X as it did for what was just said"
 _ADDITIVE_END = re.compile(r"\b(?:too|as well|either|tambien|igualmente|aussi|egalement)\s*[?.!]*\s*$")
+_ADDITIVE = re.compile(r"\b(?:also|too|as well|either|tambien|igualmente|aussi|egalement)\b")
 # imperatives of asking that the stop-word list hides ("Tell me about…", "Give an example")
 _SPEECH_ACT = frozenset("tell give say show list".split())
 # words that look like content to the tokenizer but are grammar here
@@ -141,6 +142,9 @@ class Reading:
     # before, where "what are *the costs*?" presupposes something to cost and "give me *an
     # example*" something to exemplify
     bare_noun: bool = False
+    # an additive particle anywhere ("can they *also* recommend…"): what it adds to was said
+    # before, so a pronoun in it is not generic
+    also: bool = False
 
     @property
     def leans(self) -> bool:
@@ -184,7 +188,7 @@ def read(question: str) -> Reading:
     additive = bool(_ADDITIVE_END.search(q))
     bare = lang == "en" and content == 1 and finite and not opener and not anaphors and _bare_noun(words)
     return Reading(lang, words, content, opener, finite, fragment, anaphors, dangling, keyword_like, additive,
-                   bare)
+                   bare, bool(_ADDITIVE.search(q)))
 
 
 def _bare_noun(words: tuple[str, ...]) -> bool:

@@ -291,3 +291,11 @@ def test_asking_for_the_reason_behind_it_is_a_why_follow_up() -> None:
     # a question of its own about a purpose is not
     assert not resolve_against("What is the purpose of community policing forums?",
                                PriorTurn("What is a one stop shop?", CITED, "")).followup
+
+
+def test_a_pronoun_with_also_is_not_generic() -> None:
+    q = "Can they also recommend things for the security sector?"
+    scores = {q: (0.9, ("doc#other",))}  # covered on its own by other passages
+    assert _confident(scores)(q, HISTORY).followup
+    generic = "Can they recommend things for the security sector?"
+    assert not _confident({generic: (0.9, ("doc#other",))})(generic, HISTORY).followup
