@@ -85,6 +85,7 @@ que quien quienes cual cuales donde cuando como cuanto cuanta cuantos cuantas
 quoi qui quel quelle quels quelles ou quand comment pourquoi combien
 """.split())
 _SUBJECT = frozenset("i you we they he she it one nous vous je tu il elle on ils elles yo".split())
+_RELATIVE = frozenset("who whom which that".split())  # open a relative clause
 _SUBORDINATORS = frozenset("when if once before after while as since unless until whenever "
                            "cuando si mientras aunque quand si lorsque lorsqu puisque".split())
 _CONNECTIVES = frozenset("and but so also then or ok okay right well now y e pero o bueno "
@@ -356,11 +357,24 @@ def _has_antecedent(words: tuple[str, ...], i: int, nouns: set[int], kind: str) 
     if kind in ("pronoun", "proposition") and i and words[i - 1] in _PREPOSITIONS:
         inside = _own_phrase(words, i)
         before = [j for j in before if j not in inside]
+    if kind == "pronoun" and _object_of_verb(words, i):
+        # "what if officers just ignore *them*?": an object pronoun is not its own clause's
+        # subject (that would be "themselves"), so the clause's nouns before the verb are no
+        # antecedent
+        clause = max(_clause_start(words, i),
+                     next((j + 1 for j in range(i - 1, -1, -1) if words[j] in _RELATIVE), 0))
+        before = [j for j in before if j < clause]
     if before:
         return True
     if kind == "pronoun" and _stated_before(words, start, nouns):
         return True
     return _cataphoric(words, i, nouns)
+
+
+def _object_of_verb(words: tuple[str, ...], i: int) -> bool:
+    """English "them", "him", "it" right after a word of content: that word can only be a
+    verb (prepositions are closed-class), and the pronoun its object."""
+    return words[i] in ("them", "him", "it") and i > 0 and _is_content(words[i - 1])
 
 
 def _compared(words: tuple[str, ...], i: int) -> bool:

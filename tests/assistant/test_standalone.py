@@ -141,3 +141,13 @@ def test_a_lone_noun_without_a_determiner_is_bare() -> None:
     assert not read("What are the costs?").bare_noun
     assert not read("Give me an example").bare_noun
     assert not read("¿Qué es la violencia?").bare_noun  # Spanish nouns take articles even as kinds
+
+
+@pytest.mark.parametrize(("question", "leans"), [
+    ("What if officers just ignore them?", True),  # "officers" is the subject of "ignore"
+    ("What if the police refuse to register it?", True),
+    ("Can police help survivors and protect them?", False),  # an earlier clause holds it
+    ("Do survivors trust officers who question them?", False),  # "who" opens the clause
+])
+def test_an_object_pronoun_does_not_stand_for_its_own_clause_s_subject(question: str, leans: bool) -> None:
+    assert read(question).leans is leans, question
