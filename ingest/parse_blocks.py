@@ -22,6 +22,7 @@ class Block:
     end: int
     indent: int  # column of the bullet marker (bullets) or of the first character
     heading_level: int = 0
+    numbered: bool = False  # a heading made from a numbered line ("1. Assess the situation")
 
     def text(self, source: str) -> str:
         return source[self.start:self.end]

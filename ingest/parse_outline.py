@@ -41,6 +41,7 @@ class _Section:
     heading_chain: tuple[str, ...] = ()
     top_count: int = 0
     para_count: int = 0
+    numbered: bool = False  # headed by a numbered line: one of a sequence a colon may announce
 
 
 @dataclass
@@ -85,7 +86,7 @@ def parse_document(text: str, meta: DocumentMeta, chrome: frozenset[str] = froze
         b for i, b in enumerate(raw)
         if i not in frame.drop and not is_title_block(Line(b.kind, b.text(text)), meta.title)
     ]
-    blocks = promote_headings(text, label_items(text, blocks))
+    blocks = numbered_headings(text, promote_headings(text, label_items(text, blocks)))
     builder = _Builder(text, meta, hints)
     for i, b in enumerate(blocks):
         builder.feed(b, blocks[i + 1] if i + 1 < len(blocks) else None)
@@ -106,6 +107,36 @@ def promote_headings(text: str, blocks: list[Block]) -> list[Block]:
         else:
             out.append(b)
     return out
+
+
+_NUMBER_MARKER = re.compile(r"^[ \t]*\d{1,3}[.)][ \t\u00a0]*$")
+
+
+def numbered_headings(text: str, blocks: list[Block]) -> list[Block]:
+    """A page's steps captured as numbered lines between groups of bullets ("   1.
+    Conduct assessments" then "• Visit stations…"): a numbered line that reads as a heading
+    and is followed by body text that is not numbered (a "•" bullet or a paragraph) heads
+    that text; it becomes a heading one level under the page's last heading. A run of
+    numbered items ("1. Assess", "2. Design", …) stays a list."""
+    out: list[Block] = []
+    level = 1
+    for i, b in enumerate(blocks):
+        nxt = blocks[i + 1] if i + 1 < len(blocks) else None
+        if b.kind == "heading":
+            level = b.heading_level if not b.numbered else level
+        elif b.kind == "bullet" and _numbered(text, b) and nxt is not None \
+                and nxt.kind in ("bullet", "para") and not (nxt.kind == "bullet" and _numbered(text, nxt)) \
+                and heading_like(b.text(text)) and not heading_like(nxt.text(text)):
+            out.append(Block("heading", b.start, b.end, b.indent, level + 1, numbered=True))
+            continue
+        out.append(b)
+    return out
+
+
+def _numbered(text: str, b: Block) -> bool:
+    """Is the bullet's marker a number ("1.", "2)")?"""
+    line_start = text.rfind("\n", 0, b.start) + 1
+    return bool(_NUMBER_MARKER.match(text[line_start:b.start]))
 
 
 _LABEL_ITEM = re.compile(r"^(?P<label>[A-Z0-9‘“'\"][^:\n]{0,80}?):[ \t\u00a0]+\S")
@@ -201,7 +232,7 @@ class _Builder:
         self.heading_chain.append((b.heading_level, content.strip()))
         self._new_section(_Section(
             key=f"s{len(self.sections)}", title=content.strip(),
-            heading_chain=tuple(h for _, h in self.heading_chain[:-1]),
+            heading_chain=tuple(h for _, h in self.heading_chain[:-1]), numbered=b.numbered,
         ))
 
     def _new_section(self, sec: _Section) -> None:
@@ -296,13 +327,16 @@ class _Builder:
     def _note_dangling_colons(self) -> None:
         """A passage ending with ':' that introduces nothing: an empty list, or at the end
         of the document a page that stops mid-sentence. A paragraph ending with ':' and
-        followed by another paragraph of its section introduces that paragraph."""
+        followed by another paragraph of its section introduces that paragraph; one
+        followed by numbered sections introduces them."""
         for i, n in enumerate(self.nodes):
             if not n.block.text(self.text).rstrip().endswith(":") or n.children or n.items:
                 continue
             nxt = self.nodes[i + 1] if i + 1 < len(self.nodes) else None
             if nxt is None:
                 n.notes.append(NOTE_TRUNCATED)
+            elif nxt.section is not n.section and nxt.section.numbered:
+                continue  # "… the following steps:" announces the numbered sections after it
             elif not (n.kind != "bullet" and nxt.kind != "bullet" and nxt.section is n.section):
                 n.notes.append(NOTE_EMPTY_LIST)
 

@@ -112,6 +112,40 @@ def test_intro_followed_by_a_paragraph_is_not_an_empty_list(tmp_path: Path) -> N
     assert ps[0].notes == () and ps[1].notes == () and NOTE_EMPTY_LIST in ps[2].notes
 
 
+STEPS_PAGE = """Station support
+
+  • Support to stations can follow these steps:
+
+   1.    Find out what each station lacks
+
+  • Visit stations at night as well as by day and ask the women who came to report.
+  • Note whether there is a room where nobody overhears a statement.
+
+   2.    Agree a minimum standard
+
+  • Have senior command sign the standard a station must meet before it takes reports.
+
+Before any visit, agree with the command:
+
+1. Which stations are visited first
+2. Who goes on each visit
+"""
+
+
+def test_numbered_lines_between_bullet_groups_head_sections(tmp_path: Path) -> None:
+    f = tmp_path / "station-support.txt"
+    f.write_text(STEPS_PAGE, encoding="utf-8")
+    ps = {p.passage_id: p for p in _parse([f])[0].passages}
+    steps = [p for p in ps.values() if p.breadcrumb[-1:] == ("Find out what each station lacks",)]
+    assert [p.text[:5] for p in steps] == ["Visit", "Note "] and all(p.level == 1 for p in steps)
+    second = [p.text[:4] for p in ps.values() if p.breadcrumb[-1:] == ("Agree a minimum standard",)]
+    assert second[0] == "Have"
+    # the line announcing the steps is no empty list; a run of short numbered items stays a list
+    assert not any(NOTE_EMPTY_LIST in p.notes for p in ps.values())
+    items = [p for p in ps.values() if p.text in ("Which stations are visited first", "Who goes on each visit")]
+    assert len(items) == 2 and all(p.kind == "bullet" for p in items)
+
+
 def test_headless_page_is_sectioned_by_its_title() -> None:
     d = next(d for d in _parse(sorted(PAGES.glob("*.txt"))) if d.meta.doc_id == "station-checklist")
     assert {p.breadcrumb[:1] for p in d.passages} == {("Station readiness checklist",)}
