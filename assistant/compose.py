@@ -264,7 +264,7 @@ class ExtractiveAnswerer:
     def _list_answer(self, part: Part) -> list[tuple[Quote, int]]:
         """When the question asks for a list and a top passage introduces one, answer
         with the intro and every item, so no item of the list is missed."""
-        if not _LIST_CUE.search(part.question):
+        if not _asks_for_items(part.question):
             return []
         view = self.retriever.view
         for h in part.retrieval.hits[:2]:
@@ -277,6 +277,19 @@ class ExtractiveAnswerer:
             items = [(_first_sentence(c), 1) for c in children]
             return [(head, 0), *items]
         return []
+
+
+def _asks_for_items(question: str) -> bool:
+    """A list cue that is what the question asks for ("what are the main *areas*?"), not
+    the noun of a prepositional phrase ("what should officers do in rural *areas*?")."""
+    for m in _LIST_CUE.finditer(question):
+        lead = question[:m.start()].split()[-2:]
+        if not any(w.lower() in _PP_LEAD for w in lead):
+            return True
+    return False
+
+
+_PP_LEAD = frozenset("in at on across from for within among into through under en dans sur".split())
 
 
 def _first_sentence(p: Passage) -> Quote:

@@ -86,10 +86,16 @@ s re es son est sont fait font doit doivent puede pueden debe deben hace hacen
 """.split())
 # a quantity or a time in the cited text (years inside a reference "(UNDP, 2002)" excluded)
 # asks whether something is shown to work: only findings answer that
+# ("what evidence should officers collect?" asks for the thing, the object of a verb; "what
+# evidence is there?" and "what does the research show?" ask for findings)
 _EVIDENCE = re.compile(
-    r"\b(?:is there|are there|any|what|the|show|shown|proof|prove)\s+(?:[\w-]+\s+){0,2}"
+    r"\b(?:is there|are there|any|show|shown|proof|prove)\s+(?:[\w-]+\s+){0,2}"
     r"(?:evidence|research|stud(?:y|ies)|trials?|data|evaluations?|proof)\b"
-    r"|\b(?:evidence|proof|research|studies) (?:that|on|of|about)\b",
+    r"|\b(?:what|the)\s+(?:[\w-]+\s+){0,2}(?:evidence|research|stud(?:y|ies)|trials?|data|evaluations?)\s+"
+    r"(?:is there|are there|exists?|shows?|says?|suggests?|supports?|finds?|found|backs?|do we have|"
+    r"is available)\b"
+    r"|\bwhat (?:do|does|did) (?:the )?(?:evidence|research|stud(?:y|ies)|trials?|data|evaluations?)\b"
+    r"|\b(?:evidence|proof|research|studies) (?:that|on|about)\b|\b(?:any|the|some) evidence of\b",
     re.IGNORECASE,
 )
 _HAS_EVIDENCE = re.compile(

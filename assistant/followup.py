@@ -110,7 +110,8 @@ _WHAT_ABOUT = re.compile(
     r"|^\W*(?:y|e)\s+en cuanto a\b\W*(?P<xes2>.*)$"
     r"|^\W*(?:et\s+)?(?:qu'en est-il de|qu'en est il de|quid de|(?:la )?meme (?:chose|question) pour|"
     r"pareil pour)\b\W*(?P<xfr>.*)$"
-    r"|^\W*et\s+(?:pour|pour ce qui est de|concernant|en ce qui concerne)\b\W*(?P<xfr2>.*)$"
+    r"|^\W*et\s+(?:pour ce qui est de|concernant|en ce qui concerne)\b\W*(?P<xfr2>.*)$"
+    r"|^\W*et\s+(?P<xfr3>pour\b.*)$"  # "et pour les enfants ?": a prepositional X, kept whole
     r"|^\W*(?:and\s+)?(?:as for|as to|and regarding|and concerning)\b\W*(?P<xen2>[^,;:]*)$",
 )
 _CONNECT = r"(?:(?:and|but|so|ok(?:ay)?|right|well|then|y|et|mais|pero|bueno|alors)\W+)*"

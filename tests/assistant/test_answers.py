@@ -83,6 +83,13 @@ def test_list_question_brings_every_area(assistant: Assistant) -> None:
     assert_grounded(assistant, ans)
 
 
+def test_a_list_noun_in_a_prepositional_phrase_does_not_ask_for_a_list(assistant: Assistant) -> None:
+    # "areas" here is where, not what: the answer is a few sentences, not a whole list
+    ans = assistant.ask("What should officers do when a rape is first reported in rural areas?")
+    assert len(ans.citations) <= 3 and "\n- " not in ans.answer, ans.answer
+    assert_grounded(assistant, ans)
+
+
 def test_multi_part_question_gives_one_item_per_part(assistant: Assistant) -> None:
     ans = assistant.ask("What role do one stop shops play and how should police investigate cases?")
     items = [x for x in ans.answer.splitlines() if x.startswith("- ")]

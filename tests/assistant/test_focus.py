@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from assistant.focus import find_focus, has_quantity, has_time
 
 
@@ -60,3 +62,16 @@ def test_a_condition_named_with_without_is_an_aspect_but_a_gerund_clause_is_not(
     assert ("donor money", "focus") in _aspects("Can the units keep running without donor money?")
     assert _aspects("Can survivors speak without being overheard?") == []
     assert _aspects("How do we compare stations without delaying services?") == []
+
+
+@pytest.mark.parametrize(("question", "findings"), [
+    ("Is there evidence that women's police stations work?", True),
+    ("What evidence is there that training changes behaviour?", True),
+    ("What does the research say about women officers?", True),
+    ("Any studies on this?", True),
+    ("What evidence should officers collect at the scene?", False),  # the thing collected
+    ("What data should stations record?", False),
+    ("How should evidence of rape be stored?", False),
+])
+def test_findings_are_asked_for_only_when_the_question_asks_what_is_shown(question: str, findings: bool) -> None:
+    assert (find_focus(question).answer_type == "evidence") is findings, question

@@ -299,3 +299,9 @@ def test_a_pronoun_with_also_is_not_generic() -> None:
     assert _confident(scores)(q, HISTORY).followup
     generic = "Can they recommend things for the security sector?"
     assert not _confident({generic: (0.9, ("doc#other",))})(generic, HISTORY).followup
+
+
+def test_french_et_pour_keeps_its_preposition() -> None:
+    r = resolve_against("Et pour les enfants ?", PriorTurn("What should officers do when a rape is reported?", CITED, ""))
+    assert r.kind == "what-about" and r.query.startswith("What should officers do when a rape is reported"), r.query
+    assert "pour les enfants" in r.query
