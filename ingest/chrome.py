@@ -198,9 +198,20 @@ def frame_page(blocks: Sequence[Line], title: str, repeated: frozenset[str] = fr
                 normalise(_unbullet(ln)) in repeated for ln in s.splitlines()) \
                 and not (normalise(s) not in common and _heads_section(blocks, i)):
             drop.add(i)
+    if title_at is not None:
+        # above the title, short lines are the site's menus and breadcrumbs, commas and all
+        # ("Programming Essentials, Monitoring & Evaluation"): the article starts at its title
+        drop |= {i for i in range(title_at) if all(_label_line(ln) for ln in blocks[i].text.splitlines())}
     drop |= _zone(blocks, drop, range(len(blocks)), top=True)
     drop |= _zone(blocks, drop, range(len(blocks) - 1, -1, -1), top=False)
     return Frame(frozenset(drop), title_at, date)
+
+
+def _label_line(line: str) -> bool:
+    """A short line that is no sentence: at most ten words, no sentence punctuation at its
+    end or inside it."""
+    s = _unbullet(line).strip()
+    return bool(s) and len(s.split()) <= 10 and s[-1] not in ".!?:;" and not re.search(r"[.!?;:]\s", s)
 
 
 def heading_like(content: str) -> bool:

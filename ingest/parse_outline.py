@@ -151,7 +151,8 @@ def _is_label_line(line: str) -> bool:
 def label_items(text: str, blocks: list[Block]) -> list[Block]:
     """Lines "Label: text" without bullet glyphs after an intro ending with ':' are that
     intro's list items: each becomes a bullet block (a block whose every line is a label
-    line is split into one item per line)."""
+    line is split into one item per line); so are the lines of a block right after the
+    intro when each opens on a capital (``_line_items``)."""
     out: list[Block] = []
     i = 0
     while i < len(blocks):
@@ -165,6 +166,13 @@ def label_items(text: str, blocks: list[Block]) -> list[Block]:
         out.append(b)
         if b.kind != "para" or not b.text(text).rstrip().endswith(":"):
             continue
+        if i < len(blocks) and blocks[i].kind == "para" and _line_items(text, blocks[i]):
+            # "Sample indicators:" then one indicator per line, no glyphs: captured pages
+            # keep a paragraph on one line, so separate lines under an intro are its items
+            nb = blocks[i]
+            out += [Block("bullet", s, e, nb.indent) for s, e in _line_spans(text, nb.start, nb.end)]
+            i += 1
+            continue
         while i < len(blocks) and blocks[i].kind == "para" \
                 and _is_label_line(blocks[i].text(text).split("\n", 1)[0]):
             nb = blocks[i]
@@ -175,6 +183,14 @@ def label_items(text: str, blocks: list[Block]) -> list[Block]:
                 out.append(Block("bullet", nb.start, nb.end, nb.indent))
             i += 1
     return out
+
+
+def _line_items(text: str, b: Block) -> bool:
+    """Two or more lines, each opening on a capital or a digit and none ending mid-word
+    with a hyphen: separate items, not a paragraph wrapped over lines."""
+    lines = [text[s:e] for s, e in _line_spans(text, b.start, b.end)]
+    return len(lines) >= 2 and all(ln[0].isupper() or ln[0].isdigit() for ln in lines) \
+        and not any(ln.endswith("-") for ln in lines)
 
 
 def _split_intro_and_items(text: str, b: Block) -> list[Block]:

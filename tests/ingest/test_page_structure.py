@@ -146,6 +146,34 @@ def test_numbered_lines_between_bullet_groups_head_sections(tmp_path: Path) -> N
     assert len(items) == 2 and all(p.kind == "bullet" for p in items)
 
 
+POLICE_PAGE = """Programming Essentials, Monitoring & Evaluation
+Related Tools
+
+Police Response
+
+Last edited: October 31, 2010
+
+Police are often the first service a survivor meets, and how they respond decides whether she comes back.
+
+Sample indicators:
+
+Proportion of stations with a private interview room
+Number of trained officers still posted to a station after a year
+"""
+
+
+def test_menus_above_the_title_and_glyphless_lines_under_an_intro(tmp_path: Path) -> None:
+    f = tmp_path / "police-response.txt"
+    f.write_text(POLICE_PAGE, encoding="utf-8")
+    ps = _parse([f])[0].passages
+    # the category line above the title is site furniture even with its comma
+    assert not any("Programming Essentials" in p.text or "Related Tools" in p.text for p in ps)
+    intro = next(p for p in ps if p.text == "Sample indicators:")
+    items = [p for p in ps if p.parent_id == intro.passage_id]
+    assert [p.text[:10] for p in items] == ["Proportion", "Number of "]
+    assert all(p.kind == "bullet" for p in items) and intro.notes == ()
+
+
 def test_headless_page_is_sectioned_by_its_title() -> None:
     d = next(d for d in _parse(sorted(PAGES.glob("*.txt"))) if d.meta.doc_id == "station-checklist")
     assert {p.breadcrumb[:1] for p in d.passages} == {("Station readiness checklist",)}
