@@ -46,7 +46,7 @@ _OPTIONAL: dict[str, type | tuple[type, ...]] = {
     "gold_all": bool,
     "key_points": list,
     "gaps": list,  # what the guidance does not address (near-miss / partial cases)
-    "split": str,  # "fit" (may be fitted on), "heldback", "unseen" or "unseen2" (never)
+    "split": str,  # "fit" (may be fitted on), "heldback", "unseen", "unseen2" or "unseen3" (never)
     "followup": bool,  # does the question lean on the conversation (conversation sets)
     "conv_kind": str,
     "gold_quotes": list,  # gold given as verbatim text, resolved to passages at run time
