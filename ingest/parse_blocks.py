@@ -12,7 +12,10 @@ from dataclasses import dataclass
 
 _BULLET = re.compile(r"^(?P<indent>[ \t]*)(?P<marker>[•▪◦●‣∙·\-*+]|\d{1,3}[.)]|[a-z][.)])[ \t\u00a0]+(?=\S)")
 _HEADING = re.compile(r"^(?P<hashes>#{1,6})[ \t]+(?=\S)")
-_SETEXT = re.compile(r"^[ \t]*(=+|-+)[ \t]*$")
+_SETEXT = re.compile(r"^[ \t]*(=+|-{2,})[ \t]*$")  # a lone "-" is a bullet marker, below
+# a bullet marker alone on its line, its text on the next one (some captures of the site:
+# "-" then "The evidence base on…"); two in a row leave an empty item, which is dropped
+_LONE_MARKER = re.compile(r"^(?P<indent>[ \t]*)(?:[•▪◦●‣∙·\-*+]|\d{1,3}[.)])[ \t\u00a0]*$")
 
 
 @dataclass(frozen=True)
@@ -56,10 +59,22 @@ def parse_blocks(text: str) -> list[Block]:
         cur = None
 
     lines = _lines(text)
+    pending: int | None = None  # indent of a lone marker whose text is on the next line
     for pos, line in lines:
         if not line.strip():
             close()
             continue
+        lone = _LONE_MARKER.match(line)
+        if lone:
+            close()
+            pending = len(lone["indent"].expandtabs(4))
+            continue
+        if pending is not None and not _HEADING.match(line) and not _BULLET.match(line):
+            lead = len(line) - len(line.lstrip())
+            cur = {"kind": "bullet", "start": pos + lead, "end": pos + len(line), "indent": pending, "hl": 0}
+            pending = None
+            continue
+        pending = None
         if _SETEXT.match(line) and cur is not None and cur["kind"] == "para" \
                 and "\n" not in text[cur["start"]:cur["end"]]:
             cur["kind"], cur["hl"] = "heading", 1 if line.strip()[0] == "=" else 2

@@ -174,6 +174,33 @@ def test_menus_above_the_title_and_glyphless_lines_under_an_intro(tmp_path: Path
     assert all(p.kind == "bullet" for p in items) and intro.notes == ()
 
 
+DASH_PAGE = """What is known so far?
+
+-
+Few studies look at what works with the police. Studies worth reading include:
+-
+A comparison of specialised stations in four countries, which looks at who reports.
+-
+A review of referral programmes in six countries.
+-
+-
+The small number of evaluations reflects how recent the attention is.
+"""
+
+
+def test_a_bullet_marker_alone_on_its_line_marks_the_next_line(tmp_path: Path) -> None:
+    f = tmp_path / "known.txt"
+    f.write_text(DASH_PAGE, encoding="utf-8")
+    ps = _parse([f])[0].passages
+    assert [p.text[:10] for p in ps] == ["Few studie", "A comparis", "A review o", "The small "]
+    assert all(p.kind == "bullet" and not p.text.startswith("-") for p in ps)
+    # the first item announcing the others is no empty list; "Title\n---" is still a heading
+    assert ps[0].notes == ()
+    md = tmp_path / "underlined.txt"
+    md.write_text("Part One\n---\n\nSome text of the first part.\n", encoding="utf-8")
+    assert _parse([md])[0].passages[0].breadcrumb[-1] == "Part One"
+
+
 def test_headless_page_is_sectioned_by_its_title() -> None:
     d = next(d for d in _parse(sorted(PAGES.glob("*.txt"))) if d.meta.doc_id == "station-checklist")
     assert {p.breadcrumb[:1] for p in d.passages} == {("Station readiness checklist",)}
