@@ -26,6 +26,7 @@ class AnswerRequest:
     top_k: int
     reasons: bool = False  # "why does that matter?": answer with the reasons given
     previous_answer: str = ""  # what was already said (not to be repeated)
+    refers_to: tuple[str, ...] = ()  # passages a follow-up points at ("why does *that* matter?")
 
     def top_hits(self) -> list[Hit]:
         """Hits of all parts, best first, each passage once."""

@@ -187,10 +187,12 @@ class Assistant:
             )
         parts = self._parts(q, query, main) if not resolution.followup else (Part(query, main),)
         previous = resolution.previous.answer if resolution.previous else ""
+        refers_to = resolution.focus if resolution.wants_reasons else ()
         request = AnswerRequest(q, tuple(turns), parts, k, reasons=resolution.wants_reasons,
-                                previous_answer=previous)
+                                previous_answer=previous, refers_to=refers_to)
+        referred = tuple((u, self.view.by_uid[u].label) for u in refers_to if u in self.view.by_uid)
         return _Prepared(request, retrieved, timings, notice,
-                         query, t0, resolution, self._judge_fn(q, query, focus, disclosure))
+                         query, t0, resolution, self._judge_fn(q, query, focus, disclosure), referred)
 
     def _judge_fn(self, q: str, query: str, focus: Any, disclosure: bool) -> Any:
         def judge(comp: Composition) -> Verdict:
@@ -327,6 +329,7 @@ class _Prepared:
     t0: float
     resolution: Resolution | None = None
     judge: Any = None  # Composition -> Verdict
+    referred: tuple[tuple[str, str], ...] = ()  # (uid, label) of what a "why?" asks about
 
 
     def finish(self, comp: Composition, t1: float, answerer_name: str) -> Answer:
@@ -337,6 +340,13 @@ class _Prepared:
         followup = bool(self.resolution and self.resolution.followup)
         common = dict(question=self.request.question, retrieved=self.retrieved, resolved_query=self.query,
                       answerer=comp.answerer or answerer_name, followup=followup)
+        if self.request.reasons and self.referred and not comp.citations:
+            # "why does that matter?" where the passages just cited give no reason or effect
+            return Answer(
+                answer=NO_REASONS_TEXT, abstained=True, timings_ms=timings, notice=self.notice,
+                suggestions=tuple(label for _, label in self.referred),
+                suggested_ids=tuple(uid for uid, _ in self.referred),
+                gaps=("the reasons for it",), coverage="not_covered", **common)  # type: ignore[arg-type]
         if verdict.coverage == "not_covered" or not comp.citations:
             disclosure = bool(getattr(self.judge, "disclosure", False))
             near = () if disclosure else comp.citations
@@ -350,6 +360,10 @@ class _Prepared:
             answer=comp.answer, abstained=False, citations=comp.citations, timings_ms=timings,
             notice="\n".join(x for x in (notice, comp.notice) if x), checks=comp.checks,
             gaps=verdict.gaps, coverage=verdict.coverage, **common)  # type: ignore[arg-type]
+
+
+NO_REASONS_TEXT = ("The guidance does not say why: the passages cited in the previous answer give no "
+                   "reason or effect for it.")
 
 
 def _flat_end(text: str) -> str:

@@ -52,6 +52,23 @@ _REASON = re.compile(
 )
 
 
+# a purpose infinitive: "to" and a verb that takes an object ("Investing in one stop shops
+# *to meet the* multiple needs of survivors"); the word after "to" is a verb when a
+# determiner follows it, where "to the police" has the determiner first. Not after a verb or
+# adjective that takes "to" itself ("need to", "able to", "likely to")
+_PURPOSE = re.compile(
+    r"(?<!\bneed )(?<!\bneeds )(?<!\bhave )(?<!\bhas )(?<!\bhad )(?<!\bought )(?<!\bable )"
+    r"(?<!\bgoing )(?<!\bwant )(?<!\bused )(?<!\blikely )(?<!\btend )"
+    r"\bto (?!(?:the|a|an|their|its|his|her|our|this|these|those|be)\b)[a-z]+ "
+    r"(?:the|a|an|that|their|its|his|her|our|them|these|those|this|any|all|more|better)\b",
+    re.IGNORECASE,
+)
+
+
+def _purpose(text: str, s: int, e: int) -> re.Match[str] | None:
+    return _PURPOSE.search(text, s, e)
+
+
 @dataclass(frozen=True)
 class Quote:
     passage: Passage
@@ -225,18 +242,21 @@ class ExtractiveAnswerer:
         qvec = part.retrieval.query_vectors.get(MINILM_NAME)
         said = _flat(re.sub(r"\s*\[\d+\]", "", request.previous_answer)).lower()
         view = self.retriever.view
+        # "why does *that* matter?" asks about what was cited: its reasons are in those
+        # passages or their parents, and nowhere else (none there: the answer says so)
+        named = [view.by_uid[u] for u in request.refers_to if u in view.by_uid]
+        in_view = named or [h.passage for h in part.retrieval.hits[:4]]
         passages: list[Passage] = []
-        for h in part.retrieval.hits[:4]:
-            pid = h.passage.parent_id
-            parent = view.by_uid.get(f"{h.passage.doc_id}#{pid}") if pid else None
-            passages += [h.passage] + ([parent] if parent else [])
+        for p in in_view:
+            parent = view.by_uid.get(f"{p.doc_id}#{p.parent_id}") if p.parent_id else None
+            passages += [p] + ([parent] if parent else [])
         out: list[Quote] = []
         for rank, p in enumerate(dict.fromkeys(passages)):
             stored = view.sentence_vectors.get(p.uid)
             spans = stored[0] if stored else sentence_spans(p.text)
             vecs = stored[1] if stored else self._vectors(p, spans)
             for i, (s, e) in enumerate(spans):
-                m = _REASON.search(p.text, s, e)
+                m = _REASON.search(p.text, s, e) or _purpose(p.text, s, e)
                 if not m:
                     continue
                 dense = float(vecs[i] @ qvec) if qvec is not None else 0.0

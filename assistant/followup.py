@@ -476,6 +476,10 @@ def _keep_frame(previous_query: str, x: str, contrast: bool = False) -> str:
         if pp is not None:  # "what about with shelters?" after "work with informal providers?"
             return " ".join([*words[:pp[0]], x, *words[pp[1]:]]) + "?"
         return " ".join([*words, x]) + "?"  # "and in rural areas?": an adjunct, added
+    if _POSSESSIVE.search(fold(x)):
+        # "what about *their* relationships with workmates?": X speaks of the previous
+        # question's subject, so it is asked beside that topic, not put in a slot of it
+        return _join(x, _topic(previous_query, 8))
     shared = set(tokens(x))
     runs = _content_runs(words)
     slot = next((r for r in runs if shared & set(tokens(" ".join(words[r[0]:r[1]])))), None)
@@ -497,6 +501,7 @@ _COMPARISON_LEAD = re.compile(
     r"meme|chose|pareil)\s+){1,3}(?=(?:for|in|at|on|with|to|para|en|con|pour|dans|avec)\b)",
     re.IGNORECASE,
 )
+_POSSESSIVE = re.compile(r"\b(?:their|its|his|her|them|they|sus|su|leur|leurs|ses|son|sa)\b")
 _ADVERB_LEAD = frozenset("out up down over back also even just only there here".split())
 _LOCATIVE = frozenset("in at on inside outside within across near en dans sur a".split())
 

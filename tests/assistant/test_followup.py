@@ -305,3 +305,10 @@ def test_french_et_pour_keeps_its_preposition() -> None:
     r = resolve_against("Et pour les enfants ?", PriorTurn("What should officers do when a rape is reported?", CITED, ""))
     assert r.kind == "what-about" and r.query.startswith("What should officers do when a rape is reported"), r.query
     assert "pour les enfants" in r.query
+
+
+def test_what_about_x_speaking_of_the_previous_subject_is_asked_beside_its_topic() -> None:
+    prev = PriorTurn("How should women officers be supported once they join the police?", CITED, "")
+    r = resolve_against("And what about their relationships with workmates?", prev)
+    assert r.kind == "what-about" and "the their" not in r.query
+    assert r.query.startswith("their relationships with workmates") and "women officers" in r.query
