@@ -27,9 +27,9 @@ KINDS: tuple[str, ...] = (
     "partial",  # the guidance answers part of it: cite that part and name the gaps
     "cross-page",  # needs two documents: both must be cited
 )
-# unseen: written in round three; unseen2: written in round four; unseen3: written in round five;
-# none of them scored before commit
-SPLITS = ("fit", "heldback", "unseen", "unseen2", "unseen3")
+# unseen: written in round three; unseen2: written in round four; unseen3 and unseen4: written in
+# round five (by two helpers); none of them scored before commit
+SPLITS = ("fit", "heldback", "unseen", "unseen2", "unseen3", "unseen4")
 CONV_KINDS = ("pronoun", "ellipsis", "ordinal", "what-about", "why", "switch-pronoun", "switch",
               "switch-back", "multilingual")
 ROLES = ("user", "assistant")
