@@ -55,7 +55,16 @@ def short_title(text: str) -> str:
             return label
     m = _CUT.search(flat)
     clause = flat[: m.start()] if m and m.start() > 10 else flat
+    if m and _RELATIVE_END.search(clause):
+        # the cut fell inside a relative clause ("Agree written rules on who | may use the
+        # room, …"): the clause runs on to its comma
+        comma = re.search(r"[,;]\s", flat)
+        clause = flat[: comma.start()] if comma and len(flat[: comma.start()].split()) <= 14 else flat
     return _cap(clause.split()) or _cap(flat.split())
+
+
+# a relative or wh word among the last words before a cut: the clause is not over
+_RELATIVE_END = re.compile(r"\b(?:who|whom|that|which|where|when)(?:\s+\S+){0,3}$", re.IGNORECASE)
 
 
 _NUMBER_WORDS = {

@@ -186,19 +186,24 @@ def label_items(text: str, blocks: list[Block]) -> list[Block]:
 
 
 def _line_items(text: str, b: Block) -> bool:
+    return _items_per_line([text[s:e] for s, e in _line_spans(text, b.start, b.end)])
+
+
+def _items_per_line(lines: list[str]) -> bool:
     """Two or more lines, each opening on a capital or a digit and none ending mid-word
     with a hyphen: separate items, not a paragraph wrapped over lines."""
-    lines = [text[s:e] for s, e in _line_spans(text, b.start, b.end)]
     return len(lines) >= 2 and all(ln[0].isupper() or ln[0].isdigit() for ln in lines) \
         and not any(ln.endswith("-") for ln in lines)
 
 
 def _split_intro_and_items(text: str, b: Block) -> list[Block]:
     """One block holding an intro line ending with ':' and, on the following lines, label
-    items ("Police services: …"): the intro paragraph, then one item per line."""
+    items ("Police services: …") or one item per line ("Suggested indicators:" then an
+    indicator a line): the intro paragraph, then one item per line."""
     lines = _line_spans(text, b.start, b.end)
     for k, (_, e) in enumerate(lines[:-1]):
-        if text[:e].endswith(":") and all(_is_label_line(text[ls:le]) for ls, le in lines[k + 1:]):
+        rest = [text[ls:le] for ls, le in lines[k + 1:]]
+        if text[:e].endswith(":") and (all(_is_label_line(x) for x in rest) or _items_per_line(rest)):
             return [Block("para", b.start, e, b.indent),
                     *(Block("bullet", ls, le, b.indent) for ls, le in lines[k + 1:])]
     return []
@@ -228,6 +233,8 @@ class _Builder:
         self.indents: list[int] = []
         self.last_top: _Node | None = None
         self.intro: _Node | None = None
+        self.outer: _Section | None = None
+        self.outer_chain: list[tuple[int, str]] = []
         self.warnings: list[str] = []
 
     # -- feeding blocks -------------------------------------------------------------
@@ -243,6 +250,9 @@ class _Builder:
             self._bullet(b, content)
 
     def _heading(self, b: Block, content: str) -> None:
+        if b.numbered and not self.section.numbered:
+            # where the page's prose resumes after its steps
+            self.outer, self.outer_chain = self.section, list(self.heading_chain)
         while self.heading_chain and self.heading_chain[-1][0] >= b.heading_level:
             self.heading_chain.pop()
         self.heading_chain.append((b.heading_level, content.strip()))
@@ -279,6 +289,9 @@ class _Builder:
             self.intro = node
             return
         self._close_list()
+        if self.section.numbered and self.section.top_count and self.outer is not None:
+            # prose after a step's bullets ("Illustrative example: …") is the page's again
+            self.section, self.heading_chain = self.outer, list(self.outer_chain)
         self.section.para_count += 1
         n = self.section.para_count
         introduces_list = nxt is not None and nxt.kind == "bullet" and content.rstrip().endswith(":")

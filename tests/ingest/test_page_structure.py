@@ -139,7 +139,9 @@ def test_numbered_lines_between_bullet_groups_head_sections(tmp_path: Path) -> N
     steps = [p for p in ps.values() if p.breadcrumb[-1:] == ("Find out what each station lacks",)]
     assert [p.text[:5] for p in steps] == ["Visit", "Note "] and all(p.level == 1 for p in steps)
     second = [p.text[:4] for p in ps.values() if p.breadcrumb[-1:] == ("Agree a minimum standard",)]
-    assert second[0] == "Have"
+    assert second == ["Have"]
+    # prose after the last step's bullets is the page's again, not the step's
+    assert [p.breadcrumb for p in ps.values() if p.text.startswith("Before any visit")] == [("Station support",)]
     # the line announcing the steps is no empty list; a run of short numbered items stays a list
     assert not any(NOTE_EMPTY_LIST in p.notes for p in ps.values())
     items = [p for p in ps.values() if p.text in ("Which stations are visited first", "Who goes on each visit")]
@@ -159,6 +161,10 @@ Sample indicators:
 
 Proportion of stations with a private interview room
 Number of trained officers still posted to a station after a year
+
+Questions for a first visit:
+Is there a room where nobody overhears a statement
+Who holds the key to the evidence cupboard
 """
 
 
@@ -172,6 +178,9 @@ def test_menus_above_the_title_and_glyphless_lines_under_an_intro(tmp_path: Path
     items = [p for p in ps if p.parent_id == intro.passage_id]
     assert [p.text[:10] for p in items] == ["Proportion", "Number of "]
     assert all(p.kind == "bullet" for p in items) and intro.notes == ()
+    # the same with the items in the intro's own block
+    visit = next(p for p in ps if p.text == "Questions for a first visit:")
+    assert [p.text[:8] for p in ps if p.parent_id == visit.passage_id] == ["Is there", "Who hold"]
 
 
 DASH_PAGE = """What is known so far?
@@ -287,3 +296,13 @@ def test_a_heading_shared_by_some_pages_stays_a_heading(tmp_path: Path) -> None:
     for d in docs:
         assert [p.breadcrumb[1:] for p in d.passages] == [(), (headings[d.meta.doc_id],)]
         assert "Related Tools" not in [p.text for p in d.passages]
+
+
+@pytest.mark.parametrize(("text", "label"), [
+    ("Agree written rules on who may use the room, so that it is not turned into a storeroom once "
+     "the programme visit is over and nobody checks.", "Agree written rules on who may use the room"),
+    ("Women's police stations and specialised units can help because many women would rather report "
+     "to another woman, as studies in several countries show.", "Women's police stations and specialised units"),
+])
+def test_a_label_is_not_cut_inside_a_relative_clause(text: str, label: str) -> None:
+    assert short_title(text) == label
