@@ -501,7 +501,7 @@ _COMPARISON_LEAD = re.compile(
     r"meme|chose|pareil)\s+){1,3}(?=(?:for|in|at|on|with|to|para|en|con|pour|dans|avec)\b)",
     re.IGNORECASE,
 )
-_POSSESSIVE = re.compile(r"\b(?:their|its|his|her|them|they|sus|su|leur|leurs|ses|son|sa)\b")
+_POSSESSIVE = re.compile(r"\b(?:their|its|his|her|sus|su|leur|leurs|ses|son|sa)\b")
 _ADVERB_LEAD = frozenset("out up down over back also even just only there here".split())
 _LOCATIVE = frozenset("in at on inside outside within across near en dans sur a".split())
 

@@ -55,11 +55,13 @@ def short_title(text: str) -> str:
             return label
     m = _CUT.search(flat)
     clause = flat[: m.start()] if m and m.start() > 10 else flat
-    if m and _RELATIVE_END.search(clause):
+    rel = _RELATIVE_END.search(clause) if m else None
+    if rel:
         # the cut fell inside a relative clause ("Agree written rules on who | may use the
-        # room, …"): the clause runs on to its comma
-        comma = re.search(r"[,;]\s", flat)
-        clause = flat[: comma.start()] if comma and len(flat[: comma.start()].split()) <= 14 else flat
+        # room, …"): the clause runs on to the comma that closes it
+        comma = re.compile(r"[,;]\s").search(flat, rel.start())
+        if comma and len(flat[: comma.start()].split()) <= 14:
+            clause = flat[: comma.start()]
     return _cap(clause.split()) or _cap(flat.split())
 
 
