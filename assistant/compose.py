@@ -118,7 +118,7 @@ class ExtractiveAnswerer:
             quotes = [(x, 1) for x in self._part_quotes(request)]
         else:
             part = request.parts[0]
-            listed = self._list_answer(part)
+            listed = self._list_answer(part, request.question)
             quotes = listed if listed else [(x, 0) for x in self._best_quotes(part, request.top_k)]
         return _render(quotes)
 
@@ -281,10 +281,12 @@ class ExtractiveAnswerer:
         return self._sentence_vectors[p.uid]
 
     # -- list questions -------------------------------------------------------------
-    def _list_answer(self, part: Part) -> list[tuple[Quote, int]]:
+    def _list_answer(self, part: Part, asked: str) -> list[tuple[Quote, int]]:
         """When the question asks for a list and a top passage introduces one, answer
-        with the intro and every item, so no item of the list is missed."""
-        if not _asks_for_items(part.question):
+        with the intro and every item, so no item of the list is missed. Whether it asks
+        is read from the user's own words (``asked``), not from a follow-up's stand-alone
+        query, whose previous topic ("… strategies …") asked nothing this time."""
+        if not _asks_for_items(asked):
             return []
         view = self.retriever.view
         for h in part.retrieval.hits[:2]:

@@ -302,8 +302,10 @@ def _join(question: str, topic: str) -> str:
 
 
 _PREPOSITION_START = re.compile(
-    r"^(?:in|at|on|for|with|by|during|after|before|among|within|inside|outside|from|en|con|para|por|"
-    r"durante|entre|dans|pour|avec|chez|pendant|sur|au|aux|a)\b")
+    r"^(?:in|at|on|for|with|by|during|after|before|among|within|inside|outside|from|about|regarding|"
+    r"concerning|without|under|over|through|across|towards?|against|between|near|around|beyond|"
+    r"en|con|para|por|durante|entre|sobre|sin|contra|hacia|"
+    r"dans|pour|avec|chez|pendant|sur|sous|vers|contre|sans|au|aux|a)\b")
 _ARTICLES = frozenset("the a an this that these those el la los las un una le les des du".split())
 _CONNECT_WORDS = frozenset("and but so also then or ok okay right well now y e pero o bueno et mais ou alors "
                            "puis bon".split())
@@ -470,9 +472,18 @@ def _keep_frame(previous_query: str, x: str, contrast: bool = False) -> str:
     trained?")."""
     words = previous_query.strip().rstrip("?.! ").split()
     x = _COMPARISON_LEAD.sub("", x) or x  # "any different for peacekeepers" -> "for peacekeepers"
+    indefinite = _INDEFINITE_LEAD.match(x)
+    if indefinite:
+        # "anything on training?": the topic is what follows, asked beside the previous one
+        return _join(x[indefinite.end():], _topic(previous_query, 8))
+    if fold(x).strip() in _TIME_ADVERBS:
+        return " ".join([*words, x]) + "?"  # "and afterwards?": an adjunct of time, added
     prep = _leading_preposition(x)
     if prep:
-        pp = _prepositional_phrase(words, prep) if contrast else None
+        # "what about with shelters?" contrasts with the frame's phrase of the same
+        # preposition or, for a place, of any locative one; a fragment ("and about
+        # equipment?") only with one of the same preposition
+        pp = _prepositional_phrase(words, prep, places=contrast)
         if pp is not None:  # "what about with shelters?" after "work with informal providers?"
             return " ".join([*words[:pp[0]], x, *words[pp[1]:]]) + "?"
         return " ".join([*words, x]) + "?"  # "and in rural areas?": an adjunct, added
@@ -501,6 +512,12 @@ _COMPARISON_LEAD = re.compile(
     r"meme|chose|pareil)\s+){1,3}(?=(?:for|in|at|on|with|to|para|en|con|pour|dans|avec)\b)",
     re.IGNORECASE,
 )
+# an indefinite that asks for more on a topic: "anything on training?", "something about costs?"
+_INDEFINITE_LEAD = re.compile(r"^(?:anything|something|any more|anything more|more|algo|quelque chose)\s+"
+                              r"(?:on|about|regarding|concerning|for|sobre|sur)\s+", re.IGNORECASE)
+# adverbs of time that a fragment adds to the previous question ("and afterwards?")
+_TIME_ADVERBS = frozenset("afterwards afterward later then next before after first finally meanwhile "
+                          "despues luego antes ensuite apres avant".split())
 _POSSESSIVE = re.compile(r"\b(?:their|its|his|her|sus|su|leur|leurs|ses|son|sa)\b")
 _ADVERB_LEAD = frozenset("out up down over back also even just only there here".split())
 _LOCATIVE = frozenset("in at on inside outside within across near en dans sur a".split())
@@ -517,15 +534,15 @@ def _leading_preposition(x: str) -> str:
     return ""
 
 
-def _prepositional_phrase(words: list[str], prep: str) -> tuple[int, int] | None:
+def _prepositional_phrase(words: list[str], prep: str, places: bool = True) -> tuple[int, int] | None:
     """The previous question's phrase a prepositional X contrasts with: the last one
     opened by the same preposition, or for a place ("at the station" / "out in the
     neighbourhoods") the last one opened by a locative preposition. It runs from the
     preposition over its determiners to the end of its noun."""
     folded = [fold(w) for w in words]
     same = [i for i, w in enumerate(folded) if w == prep]
-    places = [i for i, w in enumerate(folded) if w in _LOCATIVE] if prep in _LOCATIVE else []
-    for i in reversed(same or places):
+    locative = [i for i, w in enumerate(folded) if w in _LOCATIVE] if places and prep in _LOCATIVE else []
+    for i in reversed(same or locative):
         j = i + 1
         while j < len(words) and folded[j] in _ARTICLES:
             j += 1

@@ -90,6 +90,16 @@ def test_a_list_noun_in_a_prepositional_phrase_does_not_ask_for_a_list(assistant
     assert_grounded(assistant, ans)
 
 
+def test_a_follow_up_asks_for_a_list_only_in_its_own_words(assistant: Assistant) -> None:
+    first = "What do the strategies say about data?"
+    prev = assistant.ask(first)
+    history = [{"role": "user", "content": first}, {"role": "assistant", "content": prev.answer}]
+    # the stand-alone query carries "strategies" from the first question; the user asked no list
+    ans = assistant.ask("more on that?", history)  # type: ignore[arg-type]
+    assert len(ans.citations) <= 3 and "\n- " not in ans.answer, ans.answer
+    assert_grounded(assistant, ans)
+
+
 def test_multi_part_question_gives_one_item_per_part(assistant: Assistant) -> None:
     ans = assistant.ask("What role do one stop shops play and how should police investigate cases?")
     items = [x for x in ans.answer.splitlines() if x.startswith("- ")]

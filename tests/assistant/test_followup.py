@@ -312,3 +312,20 @@ def test_what_about_x_speaking_of_the_previous_subject_is_asked_beside_its_topic
     r = resolve_against("And what about their relationships with workmates?", prev)
     assert r.kind == "what-about" and "the their" not in r.query
     assert r.query.startswith("their relationships with workmates") and "women officers" in r.query
+
+
+def test_a_fragment_replaces_the_frame_s_phrase_of_the_same_preposition_only() -> None:
+    prev = PriorTurn("What do the strategies say about data?", CITED, "")
+    assert resolve_against("and about equipment?", prev).query == "What do the strategies say about equipment?"
+    # a place in a fragment is added: the frame has no phrase of that preposition
+    at = resolve_against("and at local level?", PriorTurn("Who should be consulted when reform is designed?",
+                                                           CITED, ""))
+    assert at.query == "Who should be consulted when reform is designed at local level?"
+
+
+def test_anything_on_x_and_a_time_adverb_do_not_take_a_slot_of_the_frame() -> None:
+    prev = PriorTurn("How can police make stations safer for women who report abuse?", CITED, "")
+    anything = resolve_against("anything on training?", prev)
+    assert anything.followup and anything.query.startswith("training (") and "anything" not in anything.query
+    later = resolve_against("and afterwards?", prev)
+    assert later.query == "How can police make stations safer for women who report abuse afterwards?"
