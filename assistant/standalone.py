@@ -74,8 +74,7 @@ a dans sur pour par avec sans entre contre vers pendant selon chez sous apres av
 _AUX = frozenset("""
 is are was were be been being am do does did can could should would will shall may might must has have
 had need needs ought
-es son era eran sea sean esta estan hay ha han he hemos habia habian puede pueden podria podrian
-debe deben deberia deberian
+es son era eran sea sean esta estan hay puede pueden podria podrian debe deben deberia deberian
 conviene conviene tiene tienen se
 est sont etait etaient soit soient peut peuvent pourrait pourraient doit doivent devrait devraient
 faut a ont fait font
@@ -220,25 +219,10 @@ def _null_subject(words: tuple[str, ...]) -> bool:
                              or rest[i] in _ADVERBS or rest[i] in ("se", "no")
                              or (rest[i] == "por" and i + 1 < len(rest) and rest[i + 1] == "que")):
         i += 2 if rest[i] == "por" else 1
-    if _object_question(rest):
-        return True
     if i >= len(rest) or not _is_content(rest[i]):
         return False
     nxt = rest[i + 1] if i + 1 < len(rest) else ""
     return not nxt or nxt in _PREPOSITIONS or nxt in _ADVERBS or nxt in ("mejor", "peor", "bien", "mal")
-
-
-_WH_DETERMINER_ES = frozenset("que cual cuales cuanto cuantos cuanta cuantas".split())
-
-
-def _object_question(rest: list[str]) -> bool:
-    """"¿Qué personal necesitan?", "¿Qué informes concretos menciona?": a question word
-    with its noun, then the verb at the end and no subject anywhere (no article, pronoun
-    or preposition to open one)."""
-    if len(rest) < 3 or rest[0] not in _WH_DETERMINER_ES:
-        return False
-    tail = rest[1:]
-    return all(_is_content(w) for w in tail) and not any(w in _SUBJECT for w in tail)
 
 
 def _contractions(q: str) -> str:
@@ -373,11 +357,6 @@ def _has_antecedent(words: tuple[str, ...], i: int, nouns: set[int], kind: str) 
     if kind in ("pronoun", "proposition") and i and words[i - 1] in _PREPOSITIONS:
         inside = _own_phrase(words, i)
         before = [j for j in before if j not in inside]
-        if kind == "pronoun" and not inside and words[i] in ("them", "him", "it"):
-            # "how do survivors find out about *them*?": the clause's subject is a
-            # co-argument of the pronoun ("themselves" would be it)
-            subject = _subject(_clause_start(words, i), i, nouns)
-            before = [j for j in before if j not in subject]
     if kind == "pronoun" and _object_of_verb(words, i):
         # "what if officers just ignore *them*?": an object pronoun is not its own clause's
         # subject (that would be "themselves"), so the clause's nouns before the verb are no
@@ -396,18 +375,6 @@ def _object_of_verb(words: tuple[str, ...], i: int) -> bool:
     """English "them", "him", "it" right after a word of content: that word can only be a
     verb (prepositions are closed-class), and the pronoun its object."""
     return words[i] in ("them", "him", "it") and i > 0 and _is_content(words[i - 1])
-
-
-def _subject(start: int, end: int, nouns: set[int]) -> set[int]:
-    """The clause's first run of nouns before ``end`` (its subject, in English order)."""
-    first = next((j for j in range(start, end) if j in nouns), None)
-    if first is None:
-        return set()
-    run = {first}
-    while first + 1 < end and first + 1 in nouns:
-        first += 1
-        run.add(first)
-    return run
 
 
 def _compared(words: tuple[str, ...], i: int) -> bool:

@@ -151,16 +151,3 @@ def test_a_lone_noun_without_a_determiner_is_bare() -> None:
 ])
 def test_an_object_pronoun_does_not_stand_for_its_own_clause_s_subject(question: str, leans: bool) -> None:
     assert read(question).leans is leans, question
-
-
-@pytest.mark.parametrize(("question", "leans"), [
-    ("How do survivors find out about them?", True),  # "survivors" is the clause's subject
-    ("How do community policing forums help women report violence to them?", False),
-    ("¿Qué personal necesitan?", True),  # the verb last, no subject anywhere
-    ("¿Qué informes concretos menciona?", True),
-    ("¿Qué servicios ofrecen las comisarías?", False),  # the subject after the verb
-    ("¿Dónde se han creado?", True),  # "han" is an auxiliary
-])
-def test_a_subject_is_never_the_antecedent_of_its_own_object_and_spanish_object_questions(
-        question: str, leans: bool) -> None:
-    assert read(question).leans is leans, question
