@@ -256,7 +256,7 @@ class Assistant:
         return replace(r, hits=hits)
 
     def _siblings(self, p: Passage) -> list[Passage]:
-        parent = self.view.by_uid.get(f"{p.doc_id}#{p.parent_id}") if p.parent_id else None
+        parent = self.view.parent(p)
         return self.view.children(parent) if parent else []
 
     def _confidence(self, query: str) -> tuple[float, tuple[str, ...]]:

@@ -65,10 +65,6 @@ _PURPOSE = re.compile(
 )
 
 
-def _purpose(text: str, s: int, e: int) -> re.Match[str] | None:
-    return _PURPOSE.search(text, s, e)
-
-
 @dataclass(frozen=True)
 class Quote:
     passage: Passage
@@ -248,7 +244,7 @@ class ExtractiveAnswerer:
         in_view = named or [h.passage for h in part.retrieval.hits[:4]]
         passages: list[Passage] = []
         for p in in_view:
-            parent = view.by_uid.get(f"{p.doc_id}#{p.parent_id}") if p.parent_id else None
+            parent = view.parent(p)
             passages += [p] + ([parent] if parent else [])
         out: list[Quote] = []
         for rank, p in enumerate(dict.fromkeys(passages)):
@@ -256,7 +252,7 @@ class ExtractiveAnswerer:
             spans = stored[0] if stored else sentence_spans(p.text)
             vecs = stored[1] if stored else self._vectors(p, spans)
             for i, (s, e) in enumerate(spans):
-                m = _REASON.search(p.text, s, e) or _purpose(p.text, s, e)
+                m = _REASON.search(p.text, s, e) or _PURPOSE.search(p.text, s, e)
                 if not m:
                     continue
                 dense = float(vecs[i] @ qvec) if qvec is not None else 0.0

@@ -159,6 +159,9 @@ class IndexView:
     def children(self, p: Passage) -> list[Passage]:
         return self._children.get(p.uid, [])
 
+    def parent(self, p: Passage) -> Passage | None:
+        return self.by_uid.get(f"{p.doc_id}#{p.parent_id}") if p.parent_id else None
+
     def neighbours(self, p: Passage) -> tuple[Passage | None, Passage | None]:
         same = [q for q in self.passages if q.doc_id == p.doc_id]
         i = next(i for i, q in enumerate(same) if q.uid == p.uid)

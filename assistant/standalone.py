@@ -92,8 +92,9 @@ _CONNECTIVES = frozenset("and but so also then or ok okay right well now y e per
                          "et mais ou alors puis bon".split())
 _NEGATION = frozenset("not no ne n never".split())
 # a sentence-final additive particle says "this holds for X as it did for what was just said"
-_ADDITIVE_END = re.compile(r"\b(?:too|as well|either|tambien|igualmente|aussi|egalement)\s*[?.!]*\s*$")
-_ADDITIVE = re.compile(r"\b(?:also|too|as well|either|tambien|igualmente|aussi|egalement)\b")
+_ADDITIVE_WORDS = r"too|as well|either|tambien|igualmente|aussi|egalement"
+_ADDITIVE_END = re.compile(rf"\b(?:{_ADDITIVE_WORDS})\s*[?.!]*\s*$")
+_ADDITIVE = re.compile(rf"\b(?:also|{_ADDITIVE_WORDS})\b")
 # imperatives of asking that the stop-word list hides ("Tell me about…", "Give an example")
 _SPEECH_ACT = frozenset("tell give say show list".split())
 # words that look like content to the tokenizer but are grammar here

@@ -366,17 +366,11 @@ class _Builder:
                 n.notes.append(NOTE_TRUNCATED)
             elif nxt.section is not n.section and nxt.section.numbered:
                 continue  # "… the following steps:" announces the numbered sections after it
-            elif n.kind == "bullet" and n.parent is None and n.intro is None and self._first_item(n) \
+            elif n.kind == "bullet" and n.parent is None and n.intro is None and n.number == "1" \
                     and nxt.kind == "bullet" and nxt.section is n.section:
                 continue  # an intro captured as the list's first bullet ("-" before every line)
             elif not (n.kind != "bullet" and nxt.kind != "bullet" and nxt.section is n.section):
                 n.notes.append(NOTE_EMPTY_LIST)
-
-    def _first_item(self, n: _Node) -> bool:
-        """Is ``n`` the first top-level bullet of its section's list (nothing before it in
-        the section but paragraphs)?"""
-        before = [m for m in self.nodes[:self.nodes.index(n)] if m.section is n.section]
-        return not any(m.kind == "bullet" for m in before)
 
     def _check_announced_counts(self) -> None:
         for sec in self.sections:

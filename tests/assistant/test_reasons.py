@@ -11,7 +11,7 @@ import pytest
 
 from assistant import Assistant
 from assistant.api import NO_REASONS_TEXT
-from assistant.compose import _REASON, _purpose
+from assistant.compose import _PURPOSE, _REASON
 from ingest.sentences import sentence_spans
 from tests.assistant.grounding import assert_citations_grounded
 
@@ -41,7 +41,7 @@ def test_no_reason_in_what_was_cited_is_said_plainly(module_assistant: Assistant
     view = module_assistant.view
     # a passage with no parent none of whose sentences gives a reason, purpose or effect
     plain = next(p for p in view.passages if not p.parent_id and len(p.text.split()) > 8
-                 and not any(_REASON.search(p.text, s, e) or _purpose(p.text, s, e)
+                 and not any(_REASON.search(p.text, s, e) or _PURPOSE.search(p.text, s, e)
                              for s, e in sentence_spans(p.text)))
     s, e = sentence_spans(plain.text)[0]
     history = [{"role": "user", "content": "What does the module say about this?"},
